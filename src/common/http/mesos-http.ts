@@ -1,0 +1,41 @@
+/**
+ * The HTTP rules of the Mesos v1 call endpoints (scheduler, executor, operator, agent link):
+ * POST only (405), `Content-Type` exactly `application/json` (400 when absent, 415 otherwise),
+ * and for streamed responses an `Accept` that allows JSON (406).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export type RuleViolation = { status: 400 | 405 | 406 | 415; message: string };
+
+export function checkCallRequest(request: FastifyRequest): RuleViolation | null {
+  if (request.method !== 'POST') return { status: 405, message: `Expecting 'POST', received '${request.method}'` };
+  const contentType = request.headers['content-type'];
+  if (contentType === undefined) return { status: 400, message: "Expecting 'Content-Type' to be present" };
+  if (contentType === 'application/x-protobuf') {
+    return { status: 415, message: "Meridian speaks the JSON form of the v1 API only: use 'application/json'" };
+  }
+  if (contentType !== 'application/json') {
+    return { status: 415, message: `Expecting 'Content-Type' of application/json; received '${contentType}'` };
+  }
+  return null;
+}
+
+/** True when the `Accept` header (absent means anything) allows `application/json`. */
+export function acceptsJson(request: FastifyRequest): boolean {
+  const accept = request.headers.accept;
+  if (accept === undefined || accept.trim() === '') return true;
+  return accept.split(',').some((part) => {
+    const [mediaRange, ...params] = part.trim().split(';');
+    const range = (mediaRange ?? '').trim().toLowerCase();
+    const zeroQuality = params.some((p) => /^\s*q\s*=\s*0(\.0*)?\s*$/.test(p));
+    return !zeroQuality && (range === '*/*' || range === 'application/*' || range === 'application/json');
+  });
+}
+
+export function sendText(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(message);
+}
+
+export function sendViolation(reply: FastifyReply, violation: RuleViolation): FastifyReply {
+  return sendText(reply, violation.status, violation.message);
+}
