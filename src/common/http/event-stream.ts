@@ -7,6 +7,8 @@ import type { ServerResponse } from 'node:http';
 import { encodeRecord } from '../recordio.js';
 
 export const STREAM_BACKLOG_BYTES_MAX = 16 * 1024 * 1024;
+/** How long a closing stream may take to flush before its socket is destroyed. */
+export const CLOSE_FLUSH_MS_MAX = 1000;
 
 export interface EventStreamOptions {
   /** Extra response headers, e.g. `Mesos-Stream-Id`. */
@@ -59,11 +61,16 @@ export class EventStream {
     else this.closeListeners.push(listener);
   }
 
+  /** Ends the stream after what was sent so far has been flushed (a final ERROR must arrive). */
   close(): void {
     if (this.closedFlag) return;
-    this.response.end();
-    this.response.destroy();
     this.markClosed();
+    const destroy = setTimeout(() => this.response.destroy(), CLOSE_FLUSH_MS_MAX);
+    destroy.unref();
+    this.response.end(() => {
+      clearTimeout(destroy);
+      this.response.destroy();
+    });
   }
 
   private markClosed(): void {

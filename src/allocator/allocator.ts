@@ -1,0 +1,69 @@
+/**
+ * The allocator decides which framework role is offered which agent's free resources. It is pure:
+ * time comes in as `nowMs`, randomness from a seeded Rng, and decisions go out as return values
+ * (OfferDecision[]) instead of callbacks, so tests and the simulator can assert on them.
+ *
+ * The master tells the allocator everything that changes what is free (agents, frameworks,
+ * offers declined or returned, tasks that end); the allocator never learns about tasks themselves.
+ * Offered and used resources are both "allocated" from its point of view, as in Mesos.
+ */
+import type { Resource } from '../common/resources/wire.js';
+import type { AgentId, FrameworkId } from '../common/ids.js';
+
+/** One offer to make: all of `resources` on `agentId`, to `frameworkId` for its `role`. */
+export interface OfferDecision {
+  frameworkId: FrameworkId;
+  agentId: AgentId;
+  role: string;
+  /** Resources with `allocation_info.role` set to `role`. */
+  resources: Resource[];
+}
+
+export interface FrameworkOptions {
+  roles: readonly string[];
+  suppressedRoles: readonly string[];
+}
+
+export interface AgentOptions {
+  total: readonly Resource[];
+  /** Resources already in use on the agent (a reregistering agent's tasks), with allocation_info.role set. */
+  used: ReadonlyArray<{ frameworkId: FrameworkId; resources: readonly Resource[] }>;
+}
+
+/** Why a framework role received nothing in the last allocation run. */
+export interface AllocatorExplanation {
+  frameworkId: FrameworkId;
+  role: string;
+  suppressed: boolean;
+  agentsFiltered: number;
+  agentsWithNothingAllocatable: number;
+}
+
+export interface Allocator {
+  addFramework(frameworkId: FrameworkId, options: FrameworkOptions, active: boolean): void;
+  updateFramework(frameworkId: FrameworkId, options: FrameworkOptions): void;
+  removeFramework(frameworkId: FrameworkId): void;
+  activateFramework(frameworkId: FrameworkId): void;
+  deactivateFramework(frameworkId: FrameworkId): void;
+
+  addAgent(agentId: AgentId, options: AgentOptions): void;
+  removeAgent(agentId: AgentId): void;
+  activateAgent(agentId: AgentId): void;
+  deactivateAgent(agentId: AgentId): void;
+
+  /** Records resources as allocated to a framework outside an allocation run (e.g. reported tasks). */
+  recordAllocation(frameworkId: FrameworkId, agentId: AgentId, resources: readonly Resource[]): void;
+  /**
+   * Returns resources to the free pool: a declined or expired offer, the unused part of an accepted
+   * one, or a task that ended. With `refuseSeconds` the framework is not offered them again on
+   * that agent until the filter expires (Mesos `Filters.refuse_seconds`).
+   */
+  recoverResources(frameworkId: FrameworkId, agentId: AgentId, resources: readonly Resource[], refuseSeconds: number | null, nowMs: number): void;
+
+  suppressOffers(frameworkId: FrameworkId, roles: readonly string[]): void;
+  /** Unsuppresses the roles (all when empty) and clears their decline filters. */
+  reviveOffers(frameworkId: FrameworkId, roles: readonly string[]): void;
+
+  /** Runs one allocation cycle over every active agent. */
+  allocate(nowMs: number): OfferDecision[];
+}

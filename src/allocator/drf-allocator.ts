@@ -1,0 +1,263 @@
+/**
+ * A two-level DRF allocator: for each agent, roles are ordered by dominant share, then frameworks
+ * within the role by theirs, and the agent's free resources go to the first framework role that
+ * wants them (not suppressed, not filtered). It follows Mesos' hierarchical allocator in outline;
+ * the hierarchical allocator with weights, quota and reservations replaces it (issue #3) behind
+ * the same `Allocator` interface.
+ */
+import type { AgentId, FrameworkId } from '../common/ids.js';
+import type { Rng } from '../common/rng.js';
+import type { Resource } from '../common/resources/wire.js';
+import type { AgentOptions, Allocator, FrameworkOptions, OfferDecision } from './allocator.js';
+import {
+  addAll, allocatedTo, availableFor, contains, isEmpty, scalarQuantities, subtractAll, unallocated, type Quantities,
+} from './resource-math.js';
+
+/** Decline filters are capped at a year, as Mesos caps `refuse_seconds`. */
+export const REFUSE_SECONDS_MAX = 365 * 24 * 3600;
+/** Mesos `min_allocatable_resources` default: an offer needs at least this much cpus OR mem. */
+export const MIN_ALLOCATABLE = { cpus: 0.01, mem: 32 } as const;
+
+interface AgentState {
+  total: Resource[];
+  /** Allocated (offered or used) resources per framework, with allocation_info.role set. */
+  allocated: Map<FrameworkId, Resource[]>;
+  active: boolean;
+}
+
+interface OfferFilter {
+  untilMs: number;
+  resources: Resource[];
+}
+
+interface FrameworkState {
+  roles: Set<string>;
+  suppressedRoles: Set<string>;
+  active: boolean;
+  /** Decline filters by `role agentId`. */
+  filters: Map<string, OfferFilter>;
+}
+
+const filterKey = (role: string, agentId: AgentId): string => `${role} ${agentId}`;
+
+export class DrfAllocator implements Allocator {
+  private readonly agents = new Map<AgentId, AgentState>();
+  private readonly frameworks = new Map<FrameworkId, FrameworkState>();
+  /** Allocated quantities per framework role (`frameworkId role`), for DRF shares. */
+  private readonly allocatedByClient = new Map<string, Quantities>();
+  private clusterTotal: Quantities = new Map();
+
+  constructor(private readonly rng: Rng) {}
+
+  addFramework(frameworkId: FrameworkId, options: FrameworkOptions, active: boolean): void {
+    this.frameworks.set(frameworkId, {
+      roles: new Set(options.roles),
+      suppressedRoles: new Set(options.suppressedRoles),
+      active,
+      filters: new Map(),
+    });
+  }
+
+  updateFramework(frameworkId: FrameworkId, options: FrameworkOptions): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) return;
+    framework.roles = new Set(options.roles);
+    framework.suppressedRoles = new Set(options.suppressedRoles);
+  }
+
+  removeFramework(frameworkId: FrameworkId): void {
+    this.frameworks.delete(frameworkId);
+    for (const agent of this.agents.values()) agent.allocated.delete(frameworkId);
+    for (const key of [...this.allocatedByClient.keys()]) {
+      if (key.startsWith(`${frameworkId} `)) this.allocatedByClient.delete(key);
+    }
+  }
+
+  activateFramework(frameworkId: FrameworkId): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (framework) framework.active = true;
+  }
+
+  deactivateFramework(frameworkId: FrameworkId): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (framework) framework.active = false;
+  }
+
+  addAgent(agentId: AgentId, options: AgentOptions): void {
+    const agent: AgentState = { total: unallocated(options.total), allocated: new Map(), active: true };
+    this.agents.set(agentId, agent);
+    this.recomputeClusterTotal();
+    for (const use of options.used) this.recordAllocation(use.frameworkId, agentId, use.resources);
+  }
+
+  removeAgent(agentId: AgentId): void {
+    const agent = this.agents.get(agentId);
+    if (!agent) return;
+    for (const [frameworkId, resources] of agent.allocated) this.trackClient(frameworkId, resources, -1);
+    this.agents.delete(agentId);
+    this.recomputeClusterTotal();
+  }
+
+  activateAgent(agentId: AgentId): void {
+    const agent = this.agents.get(agentId);
+    if (agent) agent.active = true;
+  }
+
+  deactivateAgent(agentId: AgentId): void {
+    const agent = this.agents.get(agentId);
+    if (agent) agent.active = false;
+  }
+
+  recordAllocation(frameworkId: FrameworkId, agentId: AgentId, resources: readonly Resource[]): void {
+    const agent = this.agents.get(agentId);
+    if (!agent || resources.length === 0) return;
+    agent.allocated.set(frameworkId, addAll(agent.allocated.get(frameworkId) ?? [], resources));
+    this.trackClient(frameworkId, resources, +1);
+  }
+
+  recoverResources(frameworkId: FrameworkId, agentId: AgentId, resources: readonly Resource[], refuseSeconds: number | null, nowMs: number): void {
+    const agent = this.agents.get(agentId);
+    if (agent) {
+      const held = agent.allocated.get(frameworkId) ?? [];
+      // Only what is actually held can come back; anything else would double the free pool.
+      const returned = contains(held, resources) ? [...resources] : [];
+      if (returned.length > 0) {
+        const remaining = subtractAll(held, returned);
+        if (isEmpty(remaining)) agent.allocated.delete(frameworkId);
+        else agent.allocated.set(frameworkId, remaining);
+        this.trackClient(frameworkId, returned, -1);
+      }
+    }
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework || refuseSeconds === null || !(refuseSeconds > 0) || resources.length === 0) return;
+    const seconds = Math.min(refuseSeconds, REFUSE_SECONDS_MAX);
+    for (const [role, roleResources] of allocatedTo(resources)) {
+      framework.filters.set(filterKey(role, agentId), { untilMs: nowMs + seconds * 1000, resources: unallocated(roleResources) });
+    }
+  }
+
+  suppressOffers(frameworkId: FrameworkId, roles: readonly string[]): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) return;
+    for (const role of roles.length > 0 ? roles : framework.roles) framework.suppressedRoles.add(role);
+  }
+
+  reviveOffers(frameworkId: FrameworkId, roles: readonly string[]): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) return;
+    const revived = new Set(roles.length > 0 ? roles : framework.roles);
+    for (const role of revived) framework.suppressedRoles.delete(role);
+    for (const key of [...framework.filters.keys()]) {
+      if (revived.has(key.slice(0, key.indexOf(' ')))) framework.filters.delete(key);
+    }
+  }
+
+  allocate(nowMs: number): OfferDecision[] {
+    const decisions: OfferDecision[] = [];
+    const agentIds = [...this.agents.keys()].filter((id) => this.agents.get(id)?.active);
+    // Random agent order, as Mesos shuffles, so one framework does not always get the same agents.
+    this.rng.shuffle(agentIds);
+    for (const agentId of agentIds) {
+      const decision = this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs);
+      if (decision) decisions.push(decision);
+    }
+    return decisions;
+  }
+
+  private allocateAgent(agentId: AgentId, agent: AgentState, nowMs: number): OfferDecision | null {
+    const free = subtractAll(agent.total, unallocated([...agent.allocated.values()].flat()));
+    if (isEmpty(free)) return null;
+    for (const { frameworkId, role } of this.sortedClients()) {
+      const framework = this.frameworks.get(frameworkId) as FrameworkState;
+      const offerable = availableFor(free, role);
+      if (!isAllocatable(offerable) || this.isFiltered(framework, role, agentId, offerable, nowMs)) continue;
+      const resources = offerable.map((r) => ({ ...r, allocation_info: { role } }));
+      this.recordAllocation(frameworkId, agentId, resources);
+      return { frameworkId, agentId, role, resources };
+    }
+    return null;
+  }
+
+  private isFiltered(framework: FrameworkState, role: string, agentId: AgentId, offerable: Resource[], nowMs: number): boolean {
+    const key = filterKey(role, agentId);
+    const filter = framework.filters.get(key);
+    if (!filter) return false;
+    if (filter.untilMs <= nowMs) {
+      framework.filters.delete(key);
+      return false;
+    }
+    // A filter refuses only what was declined: an agent that now has more to give is offered again.
+    return contains(filter.resources, offerable);
+  }
+
+  /** Framework roles wanting offers, roles by dominant share, then frameworks within a role by theirs. */
+  private sortedClients(): Array<{ frameworkId: FrameworkId; role: string }> {
+    const byRole = new Map<string, FrameworkId[]>();
+    for (const [frameworkId, framework] of this.frameworks) {
+      if (!framework.active) continue;
+      for (const role of framework.roles) {
+        if (framework.suppressedRoles.has(role)) continue;
+        const list = byRole.get(role) ?? [];
+        list.push(frameworkId);
+        byRole.set(role, list);
+      }
+    }
+    const roleShare = new Map<string, number>();
+    for (const [role, frameworkIds] of byRole) {
+      const sum: Quantities = new Map();
+      for (const frameworkId of frameworkIds) addQuantities(sum, this.allocatedByClient.get(`${frameworkId} ${role}`));
+      roleShare.set(role, this.dominantShare(sum));
+    }
+    const roles = [...byRole.keys()].sort((a, b) => (roleShare.get(a) as number) - (roleShare.get(b) as number) || compare(a, b));
+    const clients: Array<{ frameworkId: FrameworkId; role: string }> = [];
+    for (const role of roles) {
+      const frameworkIds = byRole.get(role) as FrameworkId[];
+      const share = (id: FrameworkId) => this.dominantShare(this.allocatedByClient.get(`${id} ${role}`));
+      frameworkIds.sort((a, b) => share(a) - share(b) || compare(a, b));
+      for (const frameworkId of frameworkIds) clients.push({ frameworkId, role });
+    }
+    return clients;
+  }
+
+  private dominantShare(allocated: Quantities | undefined): number {
+    let share = 0;
+    if (!allocated) return share;
+    for (const [name, amount] of allocated) {
+      const total = this.clusterTotal.get(name) ?? 0;
+      if (total > 0) share = Math.max(share, amount / total);
+    }
+    return share;
+  }
+
+  private trackClient(frameworkId: FrameworkId, resources: readonly Resource[], sign: 1 | -1): void {
+    for (const [role, roleResources] of allocatedTo(resources)) {
+      const key = `${frameworkId} ${role}`;
+      const quantities = this.allocatedByClient.get(key) ?? new Map<string, number>();
+      for (const [name, amount] of scalarQuantities(roleResources)) {
+        const next = (quantities.get(name) ?? 0) + sign * amount;
+        if (next > 1e-9) quantities.set(name, next);
+        else quantities.delete(name);
+      }
+      if (quantities.size > 0) this.allocatedByClient.set(key, quantities);
+      else this.allocatedByClient.delete(key);
+    }
+  }
+
+  private recomputeClusterTotal(): void {
+    const total: Quantities = new Map();
+    for (const agent of this.agents.values()) addQuantities(total, scalarQuantities(agent.total));
+    this.clusterTotal = total;
+  }
+}
+
+function isAllocatable(resources: readonly Resource[]): boolean {
+  const quantities = scalarQuantities(resources);
+  return (quantities.get('cpus') ?? 0) >= MIN_ALLOCATABLE.cpus || (quantities.get('mem') ?? 0) >= MIN_ALLOCATABLE.mem;
+}
+
+function addQuantities(into: Quantities, from: Quantities | undefined): void {
+  if (!from) return;
+  for (const [name, amount] of from) into.set(name, (into.get(name) ?? 0) + amount);
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,0 +1,1037 @@
+/**
+ * The master's core: a synchronous, deterministic state machine. `step(input, nowMs)` applies one
+ * input (a scheduler call, an agent message, a timer) and returns the effects the shell must carry
+ * out. It never awaits, reads the clock or does IO, so the simulator can drive thousands of agents
+ * through it and replay any run from its seed.
+ */
+import type { AgentCall, AgentSubscribe, StatusUpdate } from '../../api/agent-link/messages.js';
+import {
+  isTerminalTaskState, type ExecutorInfo, type FrameworkInfo, type Offer, type Resource, type Task, type TaskInfo, type TaskState,
+  type TaskStatus, type TaskStatusReason,
+} from '../../api/mesos.js';
+import type { SchedulerCall } from '../../api/scheduler/calls.js';
+import type { SchedulerEvent } from '../../api/scheduler/events.js';
+import type { Allocator, OfferDecision } from '../../allocator/allocator.js';
+import {
+  addAll, fromWireFormat, isEmpty, subtractAll, toOfferFormat, toWire, withAllocationRole, withDefaultAllocationRole,
+} from '../../allocator/resource-math.js';
+import { assert } from '../../common/assert.js';
+import {
+  agentIdOf, frameworkIdOf, offerIdOf, type AgentId, type ExecutorId, type FrameworkId, type MasterId, type OfferId,
+  type TaskId,
+} from '../../common/ids.js';
+import { checkFits, resourcesToConsume, validateExecutor, validateTaskInfo, type TaskContext } from './launch.js';
+import { validateRole } from './roles.js';
+import {
+  taskKey, type AgentRecord, type FrameworkRecord, type OfferRecord, type TaskRecord, type UnreachableAgent,
+} from './state.js';
+import type { ConnectionId, Effect, MasterCoreOptions, MasterInput, TimerKey } from './types.js';
+
+/** Default `Filters.refuse_seconds` (mesos.proto). */
+export const DEFAULT_REFUSE_SECONDS = 5;
+/** Status history kept per task; older statuses are dropped (the latest is what matters). */
+export const TASK_STATUSES_MAX = 10;
+
+type SubscribeCall = SchedulerCall & { type: 'SUBSCRIBE' };
+
+/** How the shell should treat a non-SUBSCRIBE call for a framework. */
+export type FrameworkAccess = { kind: 'unknown' } | { kind: 'removed' } | { kind: 'known'; connectionId: ConnectionId | null };
+
+export class MasterCore {
+  readonly frameworks = new Map<FrameworkId, FrameworkRecord>();
+  readonly agents = new Map<AgentId, AgentRecord>();
+  readonly offers = new Map<OfferId, OfferRecord>();
+  readonly unreachableAgents = new Map<AgentId, UnreachableAgent>();
+  readonly completedFrameworks: FrameworkRecord[] = [];
+  private readonly removedFrameworkIds = new Set<FrameworkId>();
+  private nextFrameworkNumber = 0;
+  private nextAgentNumber = 1;
+  private nextOfferNumber = 1;
+  private effects: Effect[] = [];
+  private nowMs = 0;
+
+  constructor(readonly options: MasterCoreOptions, private readonly allocator: Allocator) {}
+
+  get masterId(): MasterId {
+    return this.options.masterId as MasterId;
+  }
+
+  /** Lets the shell answer 400/403 before a call reaches `step`. */
+  frameworkAccess(frameworkId: FrameworkId): FrameworkAccess {
+    const framework = this.frameworks.get(frameworkId);
+    if (framework) return { kind: 'known', connectionId: framework.connectionId };
+    return this.removedFrameworkIds.has(frameworkId) ? { kind: 'removed' } : { kind: 'unknown' };
+  }
+
+  agentConnection(agentId: AgentId): ConnectionId | null | undefined {
+    return this.agents.get(agentId)?.connectionId;
+  }
+
+  /** Checks a SUBSCRIBE before a stream is opened for it; null when it may proceed. */
+  validateSubscribe(call: SubscribeCall): string | null {
+    const info = call.subscribe?.framework_info;
+    if (!info) return "Expecting 'subscribe.framework_info' to be present";
+    const multiRole = (info.capabilities ?? []).some((c) => c.type === 'MULTI_ROLE');
+    if (multiRole && info.role !== undefined) return "'framework_info.role' must not be set by a MULTI_ROLE framework; use 'roles'";
+    if (!multiRole && info.roles !== undefined && info.roles.length > 0) {
+      return "'framework_info.roles' requires the MULTI_ROLE capability; use 'role'";
+    }
+    for (const role of rolesOf(info)) {
+      const problem = validateRole(role);
+      if (problem) return `Invalid framework roles: ${problem}`;
+    }
+    if (new Set(rolesOf(info)).size !== rolesOf(info).length) return "'framework_info.roles' contains duplicates";
+    const id = call.framework_id?.value;
+    if (id !== undefined && info.id !== undefined && info.id.value !== id) {
+      return "'framework_id' differs from 'subscribe.framework_info.id'";
+    }
+    if (id !== undefined && this.removedFrameworkIds.has(id as FrameworkId)) return 'Framework has been removed';
+    return null;
+  }
+
+  step(input: MasterInput, nowMs: number): Effect[] {
+    this.nowMs = nowMs;
+    this.effects = [];
+    switch (input.kind) {
+      case 'framework-subscribe': this.onFrameworkSubscribe(input.connectionId, input.call); break;
+      case 'framework-call': this.onFrameworkCall(input.frameworkId, input.call); break;
+      case 'framework-disconnected': this.onFrameworkDisconnected(input.frameworkId, input.connectionId); break;
+      case 'agent-subscribe': this.onAgentSubscribe(input.connectionId, input.subscribe, input.remoteIp); break;
+      case 'agent-call': this.onAgentCall(input.agentId, input.call); break;
+      case 'agent-disconnected': this.onAgentDisconnected(input.agentId, input.connectionId); break;
+      case 'timer': this.onTimer(input.key); break;
+      case 'ping-tick': this.onPingTick(); break;
+      case 'allocate': this.onAllocate(); break;
+    }
+    const effects = this.effects;
+    this.effects = [];
+    return effects;
+  }
+
+  // ---------------------------------------------------------------- frameworks
+
+  private onFrameworkSubscribe(connectionId: ConnectionId, call: SubscribeCall): void {
+    const problem = this.validateSubscribe(call);
+    if (problem) {
+      this.emit({ kind: 'framework-stream-close', connectionId, event: { type: 'ERROR', error: { message: problem } } });
+      return;
+    }
+    const info = (call.subscribe as NonNullable<SubscribeCall['subscribe']>).framework_info;
+    const suppressed = call.subscribe?.suppressed_roles ?? [];
+    const requestedId = call.framework_id?.value as FrameworkId | undefined;
+    const existing = requestedId ? this.frameworks.get(requestedId) : undefined;
+    if (existing) {
+      this.failoverFramework(existing, connectionId, info, suppressed);
+      return;
+    }
+    const id = requestedId ?? this.newFrameworkId();
+    const framework: FrameworkRecord = {
+      id,
+      info: { ...info, id: { value: id } },
+      roles: rolesOf(info),
+      capabilities: capabilitiesOf(info),
+      connectionId,
+      registeredAtMs: this.nowMs,
+      reregisteredAtMs: requestedId ? this.nowMs : null,
+      unregisteredAtMs: null,
+      suppressedRoles: new Set(suppressed),
+      offers: new Set(),
+      tasks: new Map(),
+      unreachableTasks: new Map(),
+      completedTasks: [],
+      executors: new Map(),
+    };
+    this.frameworks.set(id, framework);
+    this.allocator.addFramework(id, { roles: framework.roles, suppressedRoles: suppressed }, true);
+    this.adoptReportedTasks(framework);
+    this.emit({ kind: 'framework-stream-open', connectionId, frameworkId: id, event: this.subscribedEvent(id) });
+    this.emit({ kind: 'log', level: 'info', message: `Framework ${id} (${info.name}) subscribed` });
+    this.emit({ kind: 'allocation-wanted' });
+  }
+
+  private failoverFramework(framework: FrameworkRecord, connectionId: ConnectionId, info: FrameworkInfo, suppressed: string[]): void {
+    if (framework.connectionId !== null) {
+      this.emit({
+        kind: 'framework-stream-close',
+        connectionId: framework.connectionId,
+        event: { type: 'ERROR', error: { message: 'Framework failed over' } },
+      });
+    }
+    this.emit({ kind: 'cancel-timer', key: { kind: 'framework-failover', frameworkId: framework.id } });
+    // Offers made to the old scheduler instance are void for the new one.
+    for (const offerId of [...framework.offers]) this.removeOffer(offerId, { rescind: false, refuseSeconds: null });
+    framework.info = { ...info, id: { value: framework.id } };
+    framework.roles = rolesOf(info);
+    framework.capabilities = capabilitiesOf(info);
+    framework.connectionId = connectionId;
+    framework.reregisteredAtMs = this.nowMs;
+    framework.unregisteredAtMs = null;
+    framework.suppressedRoles = new Set(suppressed);
+    this.allocator.updateFramework(framework.id, { roles: framework.roles, suppressedRoles: suppressed });
+    this.allocator.activateFramework(framework.id);
+    this.emit({ kind: 'framework-stream-open', connectionId, frameworkId: framework.id, event: this.subscribedEvent(framework.id) });
+    this.emit({ kind: 'log', level: 'info', message: `Framework ${framework.id} (${info.name}) resubscribed` });
+    this.emit({ kind: 'allocation-wanted' });
+  }
+
+  private subscribedEvent(frameworkId: FrameworkId): SchedulerEvent {
+    return {
+      type: 'SUBSCRIBED',
+      subscribed: {
+        framework_id: { value: frameworkId },
+        heartbeat_interval_seconds: this.options.heartbeatIntervalSeconds,
+        master_info: this.options.masterInfo,
+      },
+    };
+  }
+
+  private newFrameworkId(): FrameworkId {
+    for (;;) {
+      const id = frameworkIdOf(this.masterId, this.nextFrameworkNumber++);
+      if (!this.frameworks.has(id) && !this.removedFrameworkIds.has(id)) return id;
+    }
+  }
+
+  private onFrameworkDisconnected(frameworkId: FrameworkId, connectionId: ConnectionId): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework || framework.connectionId !== connectionId) return;
+    framework.connectionId = null;
+    framework.unregisteredAtMs = this.nowMs;
+    this.allocator.deactivateFramework(frameworkId);
+    for (const offerId of [...framework.offers]) this.removeOffer(offerId, { rescind: false, refuseSeconds: null });
+    const failoverMs = Math.max(0, (framework.info.failover_timeout ?? 0) * 1000);
+    this.emit({ kind: 'log', level: 'info', message: `Framework ${frameworkId} disconnected; failover timeout ${failoverMs} ms` });
+    this.emit({ kind: 'set-timer', key: { kind: 'framework-failover', frameworkId }, atMs: this.nowMs + failoverMs });
+  }
+
+  private onFrameworkCall(frameworkId: FrameworkId, call: SchedulerCall): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) return;
+    switch (call.type) {
+      case 'SUBSCRIBE': return; // Handled as framework-subscribe by the shell.
+      case 'TEARDOWN': this.removeFramework(framework, 'Framework was torn down'); return;
+      case 'ACCEPT': this.onAccept(framework, call.accept as NonNullable<SchedulerCall['accept']>); return;
+      case 'DECLINE': {
+        const decline = call.decline as NonNullable<SchedulerCall['decline']>;
+        const refuse = decline.filters?.refuse_seconds ?? DEFAULT_REFUSE_SECONDS;
+        for (const { value } of decline.offer_ids) this.declineOffer(framework, value as OfferId, refuse);
+        return;
+      }
+      case 'REVIVE': {
+        const roles = call.revive?.roles ?? [];
+        for (const role of roles.length > 0 ? roles : framework.roles) framework.suppressedRoles.delete(role);
+        this.allocator.reviveOffers(frameworkId, roles);
+        this.emit({ kind: 'allocation-wanted' });
+        return;
+      }
+      case 'SUPPRESS': {
+        const roles = call.suppress?.roles ?? [];
+        for (const role of roles.length > 0 ? roles : framework.roles) framework.suppressedRoles.add(role);
+        this.allocator.suppressOffers(frameworkId, roles);
+        return;
+      }
+      case 'KILL': this.onKill(framework, call.kill as NonNullable<SchedulerCall['kill']>); return;
+      case 'SHUTDOWN': this.onShutdownExecutor(framework, call.shutdown as NonNullable<SchedulerCall['shutdown']>); return;
+      case 'ACKNOWLEDGE': this.onAcknowledge(framework, call.acknowledge as NonNullable<SchedulerCall['acknowledge']>); return;
+      case 'RECONCILE': this.onReconcile(framework, call.reconcile?.tasks ?? []); return;
+      case 'MESSAGE': {
+        const message = call.message as NonNullable<SchedulerCall['message']>;
+        const agentId = message.agent_id.value as AgentId;
+        if (!this.agents.get(agentId)?.connectionId) return; // Unreliable by contract: dropped.
+        this.emit({
+          kind: 'to-agent',
+          agentId,
+          event: { type: 'MESSAGE', message: { framework_id: { value: frameworkId }, executor_id: message.executor_id, data: message.data } },
+        });
+        return;
+      }
+      case 'UPDATE_FRAMEWORK': this.onUpdateFramework(framework, call.update_framework as NonNullable<SchedulerCall['update_framework']>); return;
+      case 'REQUEST':
+      case 'ACCEPT_INVERSE_OFFERS':
+      case 'DECLINE_INVERSE_OFFERS':
+      case 'ACKNOWLEDGE_OPERATION_STATUS':
+      case 'RECONCILE_OPERATIONS':
+        // Accepted and ignored: the allocator takes no requests, and Meridian makes no inverse
+        // offers and runs no offer operations with feedback yet.
+        return;
+    }
+  }
+
+  private onUpdateFramework(framework: FrameworkRecord, update: NonNullable<SchedulerCall['update_framework']>): void {
+    const info = update.framework_info;
+    framework.info = { ...info, id: { value: framework.id }, user: framework.info.user, ...(framework.info.principal !== undefined ? { principal: framework.info.principal } : {}), ...(framework.info.checkpoint !== undefined ? { checkpoint: framework.info.checkpoint } : {}) };
+    const removedRoles = framework.roles.filter((role) => !rolesOf(info).includes(role));
+    framework.roles = rolesOf(info);
+    framework.capabilities = capabilitiesOf(info);
+    framework.suppressedRoles = new Set(update.suppressed_roles ?? []);
+    for (const offerId of [...framework.offers]) {
+      const offer = this.offers.get(offerId);
+      if (offer && removedRoles.includes(offer.role)) this.removeOffer(offerId, { rescind: true, refuseSeconds: null });
+    }
+    this.allocator.updateFramework(framework.id, { roles: framework.roles, suppressedRoles: [...framework.suppressedRoles] });
+    for (const agent of this.agents.values()) {
+      if (agent.connectionId && agent.tasks.size > 0) {
+        this.emit({ kind: 'to-agent', agentId: agent.id, event: { type: 'UPDATE_FRAMEWORK', update_framework: { framework: framework.info } } });
+      }
+    }
+    this.emit({ kind: 'allocation-wanted' });
+  }
+
+  /** Removes a framework for good: kills its tasks, forgets its offers, keeps a bounded record. */
+  private removeFramework(framework: FrameworkRecord, why: string): void {
+    this.emit({ kind: 'log', level: 'info', message: `Removing framework ${framework.id}: ${why}` });
+    if (framework.connectionId !== null) {
+      this.emit({ kind: 'framework-stream-close', connectionId: framework.connectionId });
+    }
+    this.emit({ kind: 'cancel-timer', key: { kind: 'framework-failover', frameworkId: framework.id } });
+    for (const offerId of [...framework.offers]) this.removeOffer(offerId, { rescind: false, refuseSeconds: null });
+    const agentIds = new Set<AgentId>();
+    for (const record of [...framework.tasks.values(), ...framework.unreachableTasks.values()]) {
+      agentIds.add(record.agentId);
+      if (!isTerminalTaskState(record.task.state)) this.setTaskState(record, 'TASK_KILLED');
+      this.completeTask(framework, record);
+    }
+    for (const agentId of framework.executors.keys()) agentIds.add(agentId);
+    for (const agentId of agentIds) {
+      if (this.agents.get(agentId)?.connectionId) {
+        this.emit({ kind: 'to-agent', agentId, event: { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: framework.id } } } });
+      }
+    }
+    this.allocator.removeFramework(framework.id);
+    this.frameworks.delete(framework.id);
+    this.removedFrameworkIds.add(framework.id);
+    framework.connectionId = null;
+    framework.unregisteredAtMs = this.nowMs;
+    this.completedFrameworks.push(framework);
+    while (this.completedFrameworks.length > this.options.maxCompletedFrameworks) this.completedFrameworks.shift();
+    this.emit({ kind: 'allocation-wanted' });
+  }
+
+  // ---------------------------------------------------------------- offers
+
+  private onAllocate(): void {
+    const decisions = this.allocator.allocate(this.nowMs);
+    const byFramework = new Map<FrameworkId, Offer[]>();
+    for (const decision of decisions) {
+      const offer = this.createOffer(decision);
+      if (!offer) continue;
+      const list = byFramework.get(decision.frameworkId) ?? [];
+      list.push(offer);
+      byFramework.set(decision.frameworkId, list);
+    }
+    for (const [frameworkId, offers] of byFramework) {
+      this.emit({ kind: 'to-framework', frameworkId, event: { type: 'OFFERS', offers: { offers } } });
+    }
+  }
+
+  private createOffer(decision: OfferDecision): Offer | null {
+    const framework = this.frameworks.get(decision.frameworkId);
+    const agent = this.agents.get(decision.agentId);
+    if (!framework || framework.connectionId === null || !agent || agent.connectionId === null) {
+      // The allocator raced a disconnect: give the resources straight back.
+      this.allocator.recoverResources(decision.frameworkId, decision.agentId, decision.resources, null, this.nowMs);
+      return null;
+    }
+    const id = offerIdOf(this.masterId, this.nextOfferNumber++);
+    const record: OfferRecord = { id, frameworkId: framework.id, agentId: agent.id, role: decision.role, resources: decision.resources, createdAtMs: this.nowMs };
+    this.offers.set(id, record);
+    framework.offers.add(id);
+    agent.offers.add(id);
+    if (this.options.offerTimeoutMs !== null) {
+      this.emit({ kind: 'set-timer', key: { kind: 'offer-timeout', offerId: id }, atMs: this.nowMs + this.options.offerTimeoutMs });
+    }
+    return this.offerWire(record, framework, agent);
+  }
+
+  private offerWire(record: OfferRecord, framework: FrameworkRecord, agent: AgentRecord): Offer {
+    const multiRole = framework.capabilities.has('MULTI_ROLE');
+    const refinement = framework.capabilities.has('RESERVATION_REFINEMENT');
+    const executorIds = [...(framework.executors.get(agent.id)?.keys() ?? [])].map((value) => ({ value }));
+    return {
+      id: { value: record.id },
+      framework_id: { value: framework.id },
+      agent_id: { value: agent.id },
+      hostname: agent.info.hostname,
+      url: {
+        scheme: 'http',
+        address: { hostname: agent.info.hostname, ip: agent.remoteIp, port: agent.info.port ?? 5051 },
+        path: '/slave(1)',
+      },
+      ...(agent.info.domain ? { domain: agent.info.domain } : {}),
+      ...(multiRole ? { allocation_info: { role: record.role } } : {}),
+      resources: toOfferFormat(record.resources, { refinement, allocationInfo: multiRole }),
+      attributes: agent.info.attributes ?? [],
+      executor_ids: executorIds,
+    };
+  }
+
+  /** Takes an offer out of circulation, returning its resources to the allocator. */
+  private removeOffer(offerId: OfferId, how: { rescind: boolean; refuseSeconds: number | null }): OfferRecord | undefined {
+    const offer = this.offers.get(offerId);
+    if (!offer) return undefined;
+    this.offers.delete(offerId);
+    this.frameworks.get(offer.frameworkId)?.offers.delete(offerId);
+    this.agents.get(offer.agentId)?.offers.delete(offerId);
+    this.emit({ kind: 'cancel-timer', key: { kind: 'offer-timeout', offerId } });
+    this.allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, how.refuseSeconds, this.nowMs);
+    if (how.rescind && this.frameworks.get(offer.frameworkId)?.connectionId) {
+      this.emit({ kind: 'to-framework', frameworkId: offer.frameworkId, event: { type: 'RESCIND', rescind: { offer_id: { value: offerId } } } });
+    }
+    this.emit({ kind: 'allocation-wanted' });
+    return offer;
+  }
+
+  private declineOffer(framework: FrameworkRecord, offerId: OfferId, refuseSeconds: number): void {
+    const offer = this.offers.get(offerId);
+    if (!offer || offer.frameworkId !== framework.id) return;
+    this.removeOffer(offerId, { rescind: false, refuseSeconds });
+  }
+
+  // ---------------------------------------------------------------- accept and launch
+
+  private onAccept(framework: FrameworkRecord, accept: NonNullable<SchedulerCall['accept']>): void {
+    const refuseSeconds = accept.filters?.refuse_seconds ?? DEFAULT_REFUSE_SECONDS;
+    const operations = accept.operations ?? [];
+    const offers: OfferRecord[] = [];
+    let invalid: string | null = accept.offer_ids.length === 0 ? 'No offers were given' : null;
+    const seen = new Set<string>();
+    for (const { value } of accept.offer_ids) {
+      const offer = this.offers.get(value as OfferId);
+      if (seen.has(value)) invalid ??= `Offer ${value} appears more than once`;
+      else if (!offer) invalid ??= `Offer ${value} is no longer valid`;
+      else if (offer.frameworkId !== framework.id) invalid ??= `Offer ${value} belongs to another framework`;
+      else offers.push(offer);
+      seen.add(value);
+    }
+    if (!invalid && offers.some((o) => o.agentId !== (offers[0] as OfferRecord).agentId)) {
+      invalid = 'Aggregated offers must belong to one agent';
+    }
+    if (invalid) {
+      // Valid offers among them go back to the pool without a filter, as Mesos does.
+      for (const offer of offers) this.removeOffer(offer.id, { rescind: false, refuseSeconds: null });
+      this.dropOperations(framework, operations, invalid);
+      return;
+    }
+    const agent = this.agents.get((offers[0] as OfferRecord).agentId) as AgentRecord;
+    let available = offers.reduce<Resource[]>((sum, offer) => addAll(sum, offer.resources), []);
+    for (const offer of offers) {
+      this.offers.delete(offer.id);
+      framework.offers.delete(offer.id);
+      agent.offers.delete(offer.id);
+      this.emit({ kind: 'cancel-timer', key: { kind: 'offer-timeout', offerId: offer.id } });
+    }
+    const role = (offers[0] as OfferRecord).role;
+    const accepted = new Set<string>();
+    for (const operation of operations) {
+      if (operation.type === 'LAUNCH') {
+        for (const task of operation.launch?.task_infos ?? []) available = this.launchTask(framework, agent, role, task, available, accepted);
+      } else if (operation.type === 'LAUNCH_GROUP' && operation.launch_group) {
+        available = this.launchGroup(framework, agent, role, operation.launch_group, available, accepted);
+      } else {
+        this.emit({ kind: 'log', level: 'warn', message: `Framework ${framework.id}: offer operation ${operation.type} is not supported yet; skipped` });
+      }
+    }
+    if (!isEmpty(available)) this.allocator.recoverResources(framework.id, agent.id, available, refuseSeconds, this.nowMs);
+    this.emit({ kind: 'allocation-wanted' });
+  }
+
+  /** Every task in operations on invalid offers is dropped (TASK_LOST for frameworks that are not partition-aware). */
+  private dropOperations(framework: FrameworkRecord, operations: NonNullable<SchedulerCall['accept']>['operations'], why: string): void {
+    const state: TaskState = framework.capabilities.has('PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+    for (const operation of operations ?? []) {
+      const tasks = operation.launch?.task_infos ?? operation.launch_group?.task_group.tasks ?? [];
+      for (const task of tasks) {
+        this.sendMasterUpdate(framework, task.task_id.value, task.agent_id.value, state, 'REASON_INVALID_OFFERS', why);
+      }
+    }
+  }
+
+  private taskContext(framework: FrameworkRecord, agent: AgentRecord, accepted: Set<string>): TaskContext {
+    return {
+      offerAgentId: agent.id,
+      taskIdInUse: (taskId) => accepted.has(taskId) || framework.tasks.has(taskId as TaskId),
+      existingExecutor: (executorId) => framework.executors.get(agent.id)?.get(executorId as ExecutorId),
+    };
+  }
+
+  private launchTask(framework: FrameworkRecord, agent: AgentRecord, role: string, task: TaskInfo, available: Resource[], accepted: Set<string>): Resource[] {
+    const context = this.taskContext(framework, agent, accepted);
+    const reject = (message: string) => {
+      this.sendMasterUpdate(framework, task.task_id.value, agent.id, 'TASK_ERROR', 'REASON_TASK_INVALID', message);
+      return available;
+    };
+    const check = validateTaskInfo(task, context);
+    if (!check.ok) return reject(check.message);
+    const taskResources = withAllocationRole(fromWireFormat(task.resources ?? []), role);
+    const executor = task.executor;
+    const newExecutor = executor && !context.existingExecutor(executor.executor_id.value) ? executor : null;
+    const executorResources = newExecutor ? withAllocationRole(fromWireFormat(newExecutor.resources ?? []), role) : null;
+    const needed = resourcesToConsume(taskResources, executorResources);
+    const fits = checkFits(needed, available, 'Task');
+    if (!fits.ok) return reject(fits.message);
+    accepted.add(task.task_id.value);
+    // The offer's resources stay allocated to the framework: now they are its task's (and executor's).
+    const sentExecutor = executor ? { ...executor, framework_id: { value: framework.id }, resources: toWire(executorResources ?? withAllocationRole(fromWireFormat(executor.resources ?? []), role)) } : undefined;
+    if (newExecutor && sentExecutor) this.addExecutor(framework, agent.id, sentExecutor);
+    this.addTask(framework, agent, task, taskResources, executor?.executor_id.value);
+    const sentTask: TaskInfo = { ...task, resources: toWire(taskResources), ...(sentExecutor ? { executor: sentExecutor } : {}) };
+    this.emit({ kind: 'to-agent', agentId: agent.id, event: { type: 'RUN_TASK', run_task: { framework: framework.info, task: sentTask } } });
+    return subtractAll(available, needed);
+  }
+
+  private launchGroup(
+    framework: FrameworkRecord,
+    agent: AgentRecord,
+    role: string,
+    group: NonNullable<NonNullable<SchedulerCall['accept']>['operations']>[number]['launch_group'] & object,
+    available: Resource[],
+    accepted: Set<string>,
+  ): Resource[] {
+    const context = this.taskContext(framework, agent, accepted);
+    const tasks = group.task_group.tasks;
+    const problem = this.validateGroup(group.executor, tasks, context, agent.id);
+    const executorKnown = context.existingExecutor(group.executor.executor_id.value) !== undefined;
+    const executorResources = executorKnown ? null : withAllocationRole(fromWireFormat(group.executor.resources ?? []), role);
+    const taskResources = tasks.map((task) => withAllocationRole(fromWireFormat(task.resources ?? []), role));
+    const needed = resourcesToConsume(taskResources.reduce<Resource[]>((sum, r) => addAll(sum, r), []), executorResources);
+    const fits = problem ? null : checkFits(needed, available, 'Task group');
+    const failure = problem ?? (fits && !fits.ok ? fits.message : null);
+    if (failure) {
+      for (const task of tasks) this.sendMasterUpdate(framework, task.task_id.value, agent.id, 'TASK_ERROR', 'REASON_TASK_GROUP_INVALID', failure);
+      return available;
+    }
+    const executor: ExecutorInfo = {
+      ...group.executor,
+      framework_id: { value: framework.id },
+      resources: toWire(executorResources ?? withAllocationRole(fromWireFormat(group.executor.resources ?? []), role)),
+    };
+    if (!executorKnown) this.addExecutor(framework, agent.id, executor);
+    tasks.forEach((task, i) => {
+      accepted.add(task.task_id.value);
+      this.addTask(framework, agent, task, taskResources[i] ?? [], executor.executor_id.value);
+    });
+    const sentGroup = { tasks: tasks.map((task, i) => ({ ...task, resources: toWire(taskResources[i] ?? []) })) };
+    this.emit({
+      kind: 'to-agent',
+      agentId: agent.id,
+      event: { type: 'RUN_TASK_GROUP', run_task_group: { framework: framework.info, executor, task_group: sentGroup } },
+    });
+    return subtractAll(available, needed);
+  }
+
+  private validateGroup(executor: ExecutorInfo, tasks: TaskInfo[], context: TaskContext, agentId: AgentId): string | null {
+    if (tasks.length === 0) return 'Task group must contain at least one task';
+    if (executor.type !== 'DEFAULT') return "Task group's executor must be of type DEFAULT";
+    const executorProblem = validateExecutor(executor, context);
+    if (executorProblem) return executorProblem;
+    const ids = new Set<string>();
+    for (const task of tasks) {
+      if (ids.has(task.task_id.value)) return `Task group has duplicate task ID: ${task.task_id.value}`;
+      ids.add(task.task_id.value);
+      if (task.executor !== undefined) return `Task '${task.task_id.value}' in a task group must not set 'executor'`;
+      const check = validateTaskInfo({ ...task, command: task.command ?? { value: '' } }, context);
+      if (!check.ok) return `Task '${task.task_id.value}' is invalid: ${check.message}`;
+      if (task.agent_id.value !== agentId) return `Task '${task.task_id.value}' uses another agent than the offers`;
+    }
+    return null;
+  }
+
+  private addExecutor(framework: FrameworkRecord, agentId: AgentId, executor: ExecutorInfo): void {
+    const executors = framework.executors.get(agentId) ?? new Map<ExecutorId, ExecutorInfo>();
+    executors.set(executor.executor_id.value as ExecutorId, { ...executor, framework_id: { value: framework.id } });
+    framework.executors.set(agentId, executors);
+  }
+
+  private addTask(framework: FrameworkRecord, agent: AgentRecord, info: TaskInfo, resources: Resource[], executorId: string | undefined): void {
+    const task: Task = {
+      name: info.name,
+      task_id: info.task_id,
+      framework_id: { value: framework.id },
+      ...(executorId !== undefined ? { executor_id: { value: executorId } } : {}),
+      agent_id: { value: agent.id },
+      state: 'TASK_STAGING',
+      resources,
+      statuses: [],
+      ...(info.labels ? { labels: info.labels } : {}),
+      ...(info.discovery !== undefined ? { discovery: info.discovery } : {}),
+      ...(info.container !== undefined ? { container: info.container } : {}),
+      ...(info.health_check !== undefined ? { health_check: info.health_check } : {}),
+      ...(info.kill_policy ? { kill_policy: info.kill_policy } : {}),
+      ...(info.command?.user !== undefined ? { user: info.command.user } : { user: framework.info.user }),
+    };
+    const record: TaskRecord = { task, frameworkId: framework.id, agentId: agent.id, resources, resourcesRecovered: false };
+    framework.tasks.set(info.task_id.value as TaskId, record);
+    agent.tasks.add(taskKey(framework.id, info.task_id.value as TaskId));
+  }
+
+  // ---------------------------------------------------------------- kill, shutdown, acknowledge, reconcile
+
+  private onKill(framework: FrameworkRecord, kill: NonNullable<SchedulerCall['kill']>): void {
+    const record = framework.tasks.get(kill.task_id.value as TaskId);
+    if (!record) {
+      // As Mesos: killing an unknown task answers with what reconciliation knows of it.
+      this.onReconcile(framework, [{ task_id: kill.task_id, ...(kill.agent_id ? { agent_id: kill.agent_id } : {}) }]);
+      return;
+    }
+    const agent = this.agents.get(record.agentId);
+    if (!agent?.connectionId) return; // Delivered when the agent reregisters and reconciles.
+    this.emit({
+      kind: 'to-agent',
+      agentId: agent.id,
+      event: {
+        type: 'KILL_TASK',
+        kill_task: { framework_id: { value: framework.id }, task_id: kill.task_id, ...(kill.kill_policy ? { kill_policy: kill.kill_policy } : {}) },
+      },
+    });
+  }
+
+  private onShutdownExecutor(framework: FrameworkRecord, shutdown: NonNullable<SchedulerCall['shutdown']>): void {
+    const agentId = shutdown.agent_id.value as AgentId;
+    if (!this.agents.get(agentId)?.connectionId) return;
+    this.emit({
+      kind: 'to-agent',
+      agentId,
+      event: { type: 'SHUTDOWN_EXECUTOR', shutdown_executor: { framework_id: { value: framework.id }, executor_id: shutdown.executor_id } },
+    });
+  }
+
+  private onAcknowledge(framework: FrameworkRecord, ack: NonNullable<SchedulerCall['acknowledge']>): void {
+    const agentId = ack.agent_id.value as AgentId;
+    const record = framework.tasks.get(ack.task_id.value as TaskId);
+    if (record && record.task.status_update_uuid === ack.uuid && record.task.status_update_state && isTerminalTaskState(record.task.status_update_state)) {
+      this.completeTask(framework, record);
+    }
+    if (!this.agents.get(agentId)?.connectionId) return;
+    this.emit({
+      kind: 'to-agent',
+      agentId,
+      event: { type: 'ACKNOWLEDGE', acknowledge: { framework_id: { value: framework.id }, task_id: ack.task_id, uuid: ack.uuid } },
+    });
+  }
+
+  private onReconcile(framework: FrameworkRecord, tasks: Array<{ task_id: { value: string }; agent_id?: { value: string } }>): void {
+    const partitionAware = framework.capabilities.has('PARTITION_AWARE');
+    if (tasks.length === 0) {
+      for (const record of [...framework.tasks.values(), ...framework.unreachableTasks.values()]) {
+        this.sendReconciliation(framework, record.task.task_id.value, record.agentId, record.task.state, record.task);
+      }
+      return;
+    }
+    for (const { task_id, agent_id } of tasks) {
+      const record = framework.tasks.get(task_id.value as TaskId) ?? framework.unreachableTasks.get(task_id.value as TaskId);
+      if (record) {
+        this.sendReconciliation(framework, task_id.value, record.agentId, record.task.state, record.task);
+        continue;
+      }
+      const agentId = agent_id?.value as AgentId | undefined;
+      let state: TaskState;
+      if (agentId && this.agents.has(agentId)) state = partitionAware ? 'TASK_GONE' : 'TASK_LOST';
+      else if (agentId && this.unreachableAgents.has(agentId)) state = partitionAware ? 'TASK_UNREACHABLE' : 'TASK_LOST';
+      else state = partitionAware ? 'TASK_UNKNOWN' : 'TASK_LOST';
+      this.sendReconciliation(framework, task_id.value, agentId, state, null);
+    }
+  }
+
+  private sendReconciliation(framework: FrameworkRecord, taskId: string, agentId: string | undefined, state: TaskState, task: Task | null): void {
+    const latest = task?.statuses[task.statuses.length - 1];
+    const status: TaskStatus = {
+      task_id: { value: taskId },
+      state,
+      source: 'SOURCE_MASTER',
+      reason: 'REASON_RECONCILIATION',
+      message: 'Reconciliation: latest task state',
+      timestamp: this.nowMs / 1000,
+      ...(agentId !== undefined ? { agent_id: { value: agentId } } : {}),
+      ...(task?.executor_id ? { executor_id: task.executor_id } : {}),
+      ...(latest?.healthy !== undefined ? { healthy: latest.healthy } : {}),
+      ...(latest?.labels ? { labels: latest.labels } : {}),
+      ...(latest?.container_status !== undefined ? { container_status: latest.container_status } : {}),
+      ...(latest?.unreachable_time ? { unreachable_time: latest.unreachable_time } : {}),
+    };
+    this.emit({ kind: 'to-framework', frameworkId: framework.id, event: { type: 'UPDATE', update: { status } } });
+  }
+
+  /** A status update made by the master itself: carries no uuid and must not be acknowledged. */
+  private sendMasterUpdate(framework: FrameworkRecord, taskId: string, agentId: string | undefined, state: TaskState, reason: TaskStatusReason, message: string, extra: Partial<TaskStatus> = {}): TaskStatus {
+    const status: TaskStatus = {
+      task_id: { value: taskId },
+      state,
+      source: 'SOURCE_MASTER',
+      reason,
+      message,
+      timestamp: this.nowMs / 1000,
+      ...(agentId !== undefined ? { agent_id: { value: agentId } } : {}),
+      ...extra,
+    };
+    if (framework.connectionId !== null) {
+      this.emit({ kind: 'to-framework', frameworkId: framework.id, event: { type: 'UPDATE', update: { status } } });
+    }
+    return status;
+  }
+
+  // ---------------------------------------------------------------- task bookkeeping
+
+  private setTaskState(record: TaskRecord, state: TaskState, status?: TaskStatus): void {
+    record.task.state = state;
+    if (status) {
+      record.task.statuses.push(status);
+      if (record.task.statuses.length > TASK_STATUSES_MAX) record.task.statuses.splice(0, record.task.statuses.length - TASK_STATUSES_MAX);
+    }
+    if (isTerminalTaskState(state) && !record.resourcesRecovered) {
+      record.resourcesRecovered = true;
+      this.allocator.recoverResources(record.frameworkId, record.agentId, record.resources, null, this.nowMs);
+      this.emit({ kind: 'allocation-wanted' });
+    }
+  }
+
+  /** Moves a terminal task out of the active set into the framework's bounded history. */
+  private completeTask(framework: FrameworkRecord, record: TaskRecord): void {
+    const taskId = record.task.task_id.value as TaskId;
+    if (!record.resourcesRecovered) {
+      record.resourcesRecovered = true;
+      this.allocator.recoverResources(record.frameworkId, record.agentId, record.resources, null, this.nowMs);
+    }
+    framework.tasks.delete(taskId);
+    framework.unreachableTasks.delete(taskId);
+    this.agents.get(record.agentId)?.tasks.delete(taskKey(framework.id, taskId));
+    framework.completedTasks.push(record.task);
+    const excess = framework.completedTasks.length - this.options.maxCompletedTasksPerFramework;
+    if (excess > 0) framework.completedTasks.splice(0, excess);
+  }
+
+  // ---------------------------------------------------------------- agents
+
+  private onAgentSubscribe(connectionId: ConnectionId, subscribe: AgentSubscribe, remoteIp: string): void {
+    const requestedId = subscribe.agent_info.id?.value as AgentId | undefined;
+    const known = requestedId ? this.agents.get(requestedId) : undefined;
+    if (known) {
+      this.reregisterKnownAgent(known, connectionId, subscribe, remoteIp);
+      return;
+    }
+    const wasUnreachable = requestedId !== undefined && this.unreachableAgents.has(requestedId);
+    const id = requestedId ?? this.newAgentId();
+    if (requestedId) this.unreachableAgents.delete(requestedId);
+    const agent: AgentRecord = {
+      id,
+      info: { ...subscribe.agent_info, id: { value: id }, resources: subscribe.resources },
+      total: fromWireFormat(subscribe.resources),
+      version: subscribe.version,
+      remoteIp,
+      connectionId,
+      registeredAtMs: this.nowMs,
+      reregisteredAtMs: requestedId ? this.nowMs : null,
+      awaitingPong: false,
+      missedPings: 0,
+      tasks: new Set(),
+      offers: new Set(),
+    };
+    this.agents.set(id, agent);
+    const used = this.adoptAgentTasks(agent, subscribe, wasUnreachable);
+    this.allocator.addAgent(id, { total: agent.total, used });
+    this.emit({ kind: 'agent-stream-open', connectionId, agentId: id, event: this.agentSubscribedEvent(id) });
+    this.emit({ kind: 'log', level: 'info', message: `Agent ${id} (${agent.info.hostname}) ${requestedId ? 'reregistered' : 'registered'}` });
+    this.emit({ kind: 'allocation-wanted' });
+  }
+
+  private newAgentId(): AgentId {
+    for (;;) {
+      const id = agentIdOf(this.masterId, this.nextAgentNumber++);
+      if (!this.agents.has(id) && !this.unreachableAgents.has(id)) return id;
+    }
+  }
+
+  private agentSubscribedEvent(agentId: AgentId) {
+    return {
+      type: 'SUBSCRIBED' as const,
+      subscribed: {
+        agent_id: { value: agentId },
+        heartbeat_interval_seconds: this.options.heartbeatIntervalSeconds,
+        ping_interval_seconds: this.options.agentPingTimeoutMs / 1000,
+        master_info: this.options.masterInfo,
+      },
+    };
+  }
+
+  /**
+   * Takes in the tasks a (re)registering agent reports. After a master restart they are news to
+   * us; after a partition, tasks of frameworks that are not partition-aware are killed, as Mesos
+   * does for backward compatibility.
+   */
+  private adoptAgentTasks(agent: AgentRecord, subscribe: AgentSubscribe, wasUnreachable: boolean): Array<{ frameworkId: FrameworkId; resources: Resource[] }> {
+    const used = new Map<FrameworkId, Resource[]>();
+    for (const executor of subscribe.executors ?? []) {
+      const frameworkId = executor.framework_id?.value as FrameworkId | undefined;
+      const framework = frameworkId ? this.frameworks.get(frameworkId) : undefined;
+      if (framework && frameworkId) {
+        this.addExecutor(framework, agent.id, executor);
+        const resources = this.executorResources(framework, executor);
+        used.set(frameworkId, addAll(used.get(frameworkId) ?? [], resources));
+      }
+    }
+    for (const task of subscribe.tasks ?? []) {
+      const frameworkId = task.framework_id.value as FrameworkId;
+      const framework = this.frameworks.get(frameworkId);
+      const taskId = task.task_id.value as TaskId;
+      const resources = withDefaultAllocationRole(fromWireFormat(task.resources), framework?.roles[0] ?? '*');
+      const record: TaskRecord = { task: { ...task, agent_id: { value: agent.id } }, frameworkId, agentId: agent.id, resources, resourcesRecovered: isTerminalTaskState(task.state) };
+      this.pendingAgentTasks.set(taskKey(frameworkId, taskId), record);
+      agent.tasks.add(taskKey(frameworkId, taskId));
+      if (!isTerminalTaskState(task.state)) used.set(frameworkId, addAll(used.get(frameworkId) ?? [], resources));
+      if (!framework) continue;
+      framework.unreachableTasks.delete(taskId);
+      framework.tasks.set(taskId, record);
+      this.pendingAgentTasks.delete(taskKey(frameworkId, taskId));
+      if (wasUnreachable && !framework.capabilities.has('PARTITION_AWARE') && !isTerminalTaskState(task.state)) {
+        this.emit({ kind: 'to-agent', agentId: agent.id, event: { type: 'KILL_TASK', kill_task: { framework_id: { value: frameworkId }, task_id: task.task_id } } });
+      }
+    }
+    return [...used].map(([frameworkId, resources]) => ({ frameworkId, resources }));
+  }
+
+  /** Tasks reported by agents for frameworks that have not resubscribed yet (after a master restart). */
+  private readonly pendingAgentTasks = new Map<string, TaskRecord>();
+
+  /** A framework that subscribes after a master restart gets back the tasks its agents reported. */
+  private adoptReportedTasks(framework: FrameworkRecord): void {
+    for (const [key, record] of this.pendingAgentTasks) {
+      if (record.frameworkId !== framework.id) continue;
+      framework.tasks.set(record.task.task_id.value as TaskId, record);
+      this.pendingAgentTasks.delete(key);
+      const executorId = record.task.executor_id?.value;
+      if (executorId && !framework.executors.get(record.agentId)?.has(executorId as ExecutorId)) {
+        this.addExecutor(framework, record.agentId, { executor_id: { value: executorId }, framework_id: { value: framework.id } });
+      }
+    }
+  }
+
+  private reregisterKnownAgent(agent: AgentRecord, connectionId: ConnectionId, subscribe: AgentSubscribe, remoteIp: string): void {
+    if (agent.connectionId !== null && agent.connectionId !== connectionId) {
+      this.emit({ kind: 'agent-stream-close', connectionId: agent.connectionId });
+    }
+    agent.connectionId = connectionId;
+    agent.remoteIp = remoteIp;
+    agent.reregisteredAtMs = this.nowMs;
+    agent.awaitingPong = false;
+    agent.missedPings = 0;
+    agent.version = subscribe.version;
+    agent.info = { ...subscribe.agent_info, id: { value: agent.id }, resources: agent.info.resources ?? subscribe.resources };
+    // Tasks we launched there that the agent does not know were lost in flight.
+    const reported = new Set((subscribe.tasks ?? []).map((t) => taskKey(t.framework_id.value as FrameworkId, t.task_id.value as TaskId)));
+    for (const key of [...agent.tasks]) {
+      if (reported.has(key)) continue;
+      const record = this.findTask(key);
+      if (!record || isTerminalTaskState(record.task.state)) continue;
+      const framework = this.frameworks.get(record.frameworkId);
+      if (!framework) continue;
+      const state: TaskState = framework.capabilities.has('PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+      const status = this.sendMasterUpdate(framework, record.task.task_id.value, agent.id, state, 'REASON_AGENT_REREGISTERED', 'Task is unknown to the agent after it reregistered');
+      this.setTaskState(record, state, status);
+      this.completeTask(framework, record);
+    }
+    this.allocator.activateAgent(agent.id);
+    this.emit({ kind: 'agent-stream-open', connectionId, agentId: agent.id, event: this.agentSubscribedEvent(agent.id) });
+    this.emit({ kind: 'log', level: 'info', message: `Agent ${agent.id} (${agent.info.hostname}) reconnected` });
+    this.emit({ kind: 'allocation-wanted' });
+  }
+
+  private findTask(key: string): TaskRecord | undefined {
+    const [frameworkId, taskId] = key.split(' ') as [FrameworkId, TaskId];
+    const framework = this.frameworks.get(frameworkId);
+    return framework?.tasks.get(taskId) ?? framework?.unreachableTasks.get(taskId) ?? this.pendingAgentTasks.get(key);
+  }
+
+  private onAgentDisconnected(agentId: AgentId, connectionId: ConnectionId): void {
+    const agent = this.agents.get(agentId);
+    if (!agent || agent.connectionId !== connectionId) return;
+    agent.connectionId = null;
+    this.allocator.deactivateAgent(agentId);
+    for (const offerId of [...agent.offers]) this.removeOffer(offerId, { rescind: true, refuseSeconds: null });
+    this.emit({ kind: 'log', level: 'warn', message: `Agent ${agentId} disconnected; it is marked unreachable unless it returns within ${this.options.agentPingTimeoutMs * this.options.maxAgentPingTimeouts} ms` });
+  }
+
+  private onAgentCall(agentId: AgentId, call: AgentCall): void {
+    const agent = this.agents.get(agentId);
+    if (!agent) return;
+    switch (call.type) {
+      case 'SUBSCRIBE': return;
+      case 'PONG':
+        agent.awaitingPong = false;
+        agent.missedPings = 0;
+        return;
+      case 'UPDATE': this.onStatusUpdate(agent, call.update as StatusUpdate); return;
+      case 'EXECUTOR_EXITED': {
+        const exited = call.executor_exited as NonNullable<AgentCall['executor_exited']>;
+        this.onExecutorExited(agent, exited.framework_id.value as FrameworkId, exited.executor_id.value as ExecutorId, exited.status);
+        return;
+      }
+      case 'MESSAGE': {
+        const message = call.message as NonNullable<AgentCall['message']>;
+        const framework = this.frameworks.get(message.framework_id.value as FrameworkId);
+        if (!framework?.connectionId) return;
+        this.emit({
+          kind: 'to-framework',
+          frameworkId: framework.id,
+          event: { type: 'MESSAGE', message: { agent_id: { value: agent.id }, executor_id: message.executor_id, data: message.data } },
+        });
+        return;
+      }
+    }
+  }
+
+  private onStatusUpdate(agent: AgentRecord, update: StatusUpdate): void {
+    const frameworkId = update.framework_id.value as FrameworkId;
+    const framework = this.frameworks.get(frameworkId);
+    const taskId = update.status.task_id.value as TaskId;
+    const record = framework?.tasks.get(taskId) ?? this.pendingAgentTasks.get(taskKey(frameworkId, taskId));
+    if (record) {
+      this.setTaskState(record, update.latest_state ?? update.status.state, update.status);
+      record.task.status_update_state = update.status.state;
+      if (update.status.uuid !== undefined) record.task.status_update_uuid = update.status.uuid;
+    }
+    // Without a subscribed framework the update is dropped; the agent retries until acknowledged.
+    if (!framework || framework.connectionId === null) return;
+    const status: TaskStatus = { ...update.status, agent_id: { value: agent.id } };
+    this.emit({ kind: 'to-framework', frameworkId, event: { type: 'UPDATE', update: { status } } });
+  }
+
+  private onExecutorExited(agent: AgentRecord, frameworkId: FrameworkId, executorId: ExecutorId, exitStatus: number | undefined): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) return;
+    const executors = framework.executors.get(agent.id);
+    const executor = executors?.get(executorId);
+    if (executor) {
+      executors?.delete(executorId);
+      if (executors?.size === 0) framework.executors.delete(agent.id);
+      const resources = this.executorResources(framework, executor);
+      if (resources.length > 0) {
+        this.allocator.recoverResources(frameworkId, agent.id, resources, null, this.nowMs);
+        this.emit({ kind: 'allocation-wanted' });
+      }
+    }
+    if (framework.connectionId === null) return;
+    this.emit({
+      kind: 'to-framework',
+      frameworkId,
+      event: { type: 'FAILURE', failure: { agent_id: { value: agent.id }, executor_id: { value: executorId }, ...(exitStatus !== undefined ? { status: exitStatus } : {}) } },
+    });
+  }
+
+  private onPingTick(): void {
+    for (const agent of [...this.agents.values()]) {
+      if (agent.awaitingPong) agent.missedPings++;
+      if (agent.missedPings >= this.options.maxAgentPingTimeouts) {
+        this.markAgentUnreachable(agent);
+        continue;
+      }
+      if (agent.connectionId === null) {
+        agent.awaitingPong = true;
+        continue;
+      }
+      agent.awaitingPong = true;
+      this.emit({ kind: 'to-agent', agentId: agent.id, event: { type: 'PING' } });
+    }
+  }
+
+  /**
+   * An agent that stopped answering pings: its offers are rescinded, its tasks reported as
+   * TASK_UNREACHABLE (TASK_LOST to frameworks that are not partition-aware), and frameworks get
+   * a FAILURE event for it. It may come back and reregister.
+   */
+  private markAgentUnreachable(agent: AgentRecord): void {
+    this.emit({ kind: 'log', level: 'warn', message: `Agent ${agent.id} (${agent.info.hostname}) missed ${agent.missedPings} pings: marking it unreachable` });
+    if (agent.connectionId !== null) this.emit({ kind: 'agent-stream-close', connectionId: agent.connectionId });
+    for (const offerId of [...agent.offers]) this.removeOffer(offerId, { rescind: true, refuseSeconds: null });
+    const unreachableTime = { nanoseconds: Math.round(this.nowMs * 1e6) };
+    for (const key of [...agent.tasks]) {
+      const record = this.findTask(key);
+      agent.tasks.delete(key);
+      if (!record) continue;
+      const framework = this.frameworks.get(record.frameworkId);
+      if (!framework) {
+        this.pendingAgentTasks.delete(key);
+        continue;
+      }
+      if (isTerminalTaskState(record.task.state)) {
+        this.completeTask(framework, record);
+        continue;
+      }
+      const partitionAware = framework.capabilities.has('PARTITION_AWARE');
+      const state: TaskState = partitionAware ? 'TASK_UNREACHABLE' : 'TASK_LOST';
+      const status = this.sendMasterUpdate(framework, record.task.task_id.value, agent.id, state, 'REASON_AGENT_REMOVED', `Agent ${agent.id} is unreachable`, {
+        unreachable_time: unreachableTime,
+        ...(record.task.executor_id ? { executor_id: record.task.executor_id } : {}),
+      });
+      this.setTaskState(record, state, status);
+      record.unreachableAtMs = this.nowMs;
+      framework.tasks.delete(record.task.task_id.value as TaskId);
+      if (partitionAware) framework.unreachableTasks.set(record.task.task_id.value as TaskId, record);
+      else this.completeTask(framework, record);
+    }
+    for (const framework of this.frameworks.values()) {
+      framework.executors.delete(agent.id);
+      if (framework.connectionId !== null) {
+        this.emit({ kind: 'to-framework', frameworkId: framework.id, event: { type: 'FAILURE', failure: { agent_id: { value: agent.id } } } });
+      }
+    }
+    this.allocator.removeAgent(agent.id);
+    this.agents.delete(agent.id);
+    this.unreachableAgents.set(agent.id, { info: agent.info, unreachableAtMs: this.nowMs });
+    this.emit({ kind: 'allocation-wanted' });
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private onTimer(key: TimerKey): void {
+    if (key.kind === 'offer-timeout') {
+      this.removeOffer(key.offerId, { rescind: true, refuseSeconds: null });
+      return;
+    }
+    const framework = this.frameworks.get(key.frameworkId);
+    if (framework && framework.connectionId === null) this.removeFramework(framework, 'failover timeout elapsed');
+  }
+
+  private emit(effect: Effect): void {
+    this.effects.push(effect);
+  }
+
+  /** Resources in use on an agent: its tasks' and executors', for state endpoints and invariants. */
+  usedResourcesOf(agentId: AgentId): Resource[] {
+    const agent = this.agents.get(agentId);
+    assert(agent !== undefined, 'usedResourcesOf is asked about a known agent');
+    let used: Resource[] = [];
+    for (const key of agent.tasks) {
+      const record = this.findTask(key);
+      if (record && !isTerminalTaskState(record.task.state)) used = addAll(used, record.resources);
+    }
+    for (const framework of this.frameworks.values()) {
+      for (const executor of framework.executors.get(agentId)?.values() ?? []) {
+        used = addAll(used, this.executorResources(framework, executor));
+      }
+    }
+    return used;
+  }
+
+  /** An executor's resources with their allocation role (set at launch; a framework's first role otherwise). */
+  private executorResources(framework: FrameworkRecord, executor: ExecutorInfo): Resource[] {
+    return withDefaultAllocationRole(fromWireFormat(executor.resources ?? []), framework.roles[0] ?? '*');
+  }
+
+  offeredResourcesOf(agentId: AgentId): Resource[] {
+    let offered: Resource[] = [];
+    for (const offerId of this.agents.get(agentId)?.offers ?? []) {
+      const offer = this.offers.get(offerId);
+      if (offer) offered = addAll(offered, offer.resources);
+    }
+    return offered;
+  }
+}
+
+function rolesOf(info: FrameworkInfo): string[] {
+  const multiRole = (info.capabilities ?? []).some((c) => c.type === 'MULTI_ROLE');
+  if (multiRole) return [...(info.roles ?? [])];
+  return [info.role ?? '*'];
+}
+
+function capabilitiesOf(info: FrameworkInfo): Set<string> {
+  return new Set((info.capabilities ?? []).map((c) => c.type ?? 'UNKNOWN'));
+}

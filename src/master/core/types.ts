@@ -1,0 +1,59 @@
+/**
+ * What goes into the master core and what comes out. The core is a pure state machine: the shell
+ * turns HTTP requests, stream closes and timers into `MasterInput`s, calls `step`, and carries out
+ * the returned `Effect`s in order (send an event, close a stream, set a timer).
+ */
+import type { AgentCall, AgentEvent, AgentSubscribe } from '../../api/agent-link/messages.js';
+import type { MasterInfo } from '../../api/mesos.js';
+import type { SchedulerCall } from '../../api/scheduler/calls.js';
+import type { SchedulerEvent } from '../../api/scheduler/events.js';
+import type { AgentId, FrameworkId, OfferId } from '../../common/ids.js';
+
+/** Identifies one open subscription stream; the shell makes these up. */
+export type ConnectionId = string & { readonly __brand: 'ConnectionId' };
+
+export type TimerKey =
+  | { kind: 'offer-timeout'; offerId: OfferId }
+  | { kind: 'framework-failover'; frameworkId: FrameworkId };
+
+export const timerKeyString = (key: TimerKey): string =>
+  key.kind === 'offer-timeout' ? `offer-timeout:${key.offerId}` : `framework-failover:${key.frameworkId}`;
+
+export type MasterInput =
+  | { kind: 'framework-subscribe'; connectionId: ConnectionId; call: SchedulerCall & { type: 'SUBSCRIBE' } }
+  | { kind: 'framework-call'; frameworkId: FrameworkId; call: SchedulerCall }
+  | { kind: 'framework-disconnected'; frameworkId: FrameworkId; connectionId: ConnectionId }
+  | { kind: 'agent-subscribe'; connectionId: ConnectionId; subscribe: AgentSubscribe; remoteIp: string }
+  | { kind: 'agent-call'; agentId: AgentId; call: AgentCall }
+  | { kind: 'agent-disconnected'; agentId: AgentId; connectionId: ConnectionId }
+  | { kind: 'timer'; key: TimerKey }
+  /** Every `agent_ping_timeout`: ping agents, count the pongs that did not come. */
+  | { kind: 'ping-tick' }
+  | { kind: 'allocate' };
+
+export type Effect =
+  | { kind: 'to-framework'; frameworkId: FrameworkId; event: SchedulerEvent }
+  /** Binds a subscription stream to a framework; the shell sends `event` (SUBSCRIBED) on it first. */
+  | { kind: 'framework-stream-open'; connectionId: ConnectionId; frameworkId: FrameworkId; event: SchedulerEvent }
+  /** Ends a subscription stream, after sending `event` on it when given (ERROR). */
+  | { kind: 'framework-stream-close'; connectionId: ConnectionId; event?: SchedulerEvent }
+  | { kind: 'to-agent'; agentId: AgentId; event: AgentEvent }
+  | { kind: 'agent-stream-open'; connectionId: ConnectionId; agentId: AgentId; event: AgentEvent }
+  | { kind: 'agent-stream-close'; connectionId: ConnectionId; event?: AgentEvent }
+  | { kind: 'set-timer'; key: TimerKey; atMs: number }
+  | { kind: 'cancel-timer'; key: TimerKey }
+  /** Something changed what can be allocated; the shell batches these into one allocation soon. */
+  | { kind: 'allocation-wanted' }
+  | { kind: 'log'; level: 'info' | 'warn'; message: string };
+
+export interface MasterCoreOptions {
+  masterId: string;
+  masterInfo: MasterInfo;
+  heartbeatIntervalSeconds: number;
+  agentPingTimeoutMs: number;
+  maxAgentPingTimeouts: number;
+  /** Offers not answered within this time are rescinded; null never rescinds. */
+  offerTimeoutMs: number | null;
+  maxCompletedFrameworks: number;
+  maxCompletedTasksPerFramework: number;
+}

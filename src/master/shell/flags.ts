@@ -1,0 +1,22 @@
+/** The master's flags, named as Mesos names them where Mesos has them. */
+import type { FlagSpec } from '../../common/flags.js';
+
+export const MASTER_FLAGS: readonly FlagSpec[] = [
+  { name: 'ip', kind: 'string', default: '127.0.0.1', help: 'IP address to listen on; use 0.0.0.0 or a host address to serve a real cluster' },
+  { name: 'port', kind: 'integer', default: '5050', help: 'Port to listen on (0 picks a free port and writes it to <work_dir>/master.address)' },
+  { name: 'hostname', kind: 'string', help: 'Hostname the master advertises (default: --ip)' },
+  { name: 'work_dir', kind: 'string', help: 'Folder for the master\'s files (its address when --port=0, logs)' },
+  { name: 'allocation_interval', kind: 'duration', default: '1secs', help: 'How often the allocator runs a batch allocation' },
+  {
+    name: 'offer_timeout',
+    kind: 'duration',
+    default: '1mins',
+    help: 'Offers not answered within this time are rescinded, so a framework cannot hoard resources (Mesos sets none; use 0secs to never rescind)',
+  },
+  { name: 'agent_ping_timeout', kind: 'duration', default: '15secs', help: 'How long the master waits for an agent to answer a ping' },
+  { name: 'max_agent_ping_timeouts', kind: 'integer', default: '5', help: 'Missed pings after which an agent is marked unreachable' },
+  { name: 'heartbeat_interval', kind: 'duration', default: '15secs', help: 'Interval of HEARTBEAT events on scheduler and agent streams' },
+  { name: 'max_completed_frameworks', kind: 'integer', default: '50', help: 'Completed frameworks kept in memory for state endpoints' },
+  { name: 'max_completed_tasks_per_framework', kind: 'integer', default: '1000', help: 'Completed tasks kept in memory per framework' },
+  { name: 'log_level', kind: 'string', default: 'info', help: 'Log level: trace, debug, info, warn, error' },
+];

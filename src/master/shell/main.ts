@@ -1,0 +1,130 @@
+/**
+ * Starting and stopping a master process: flags in, an HTTP server with the scheduler API, the
+ * agent link and the state endpoints out.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { SeededRng } from '../../common/rng.js';
+import { SystemClock } from '../../common/clock.js';
+import type { FlagValues } from '../../common/flags.js';
+import { createHttpServer } from '../../common/http/server.js';
+import type { Endpoint } from '../../common/http/client.js';
+import { createLogger, type Logger } from '../../common/log.js';
+import { DrfAllocator } from '../../allocator/drf-allocator.js';
+import { MasterCore } from '../core/master-core.js';
+import { MasterShell } from './master-shell.js';
+import { masterSlavesJson, masterStateJson, type MasterIdentity } from './state-json.js';
+import { MASTER_FLAGS } from './flags.js';
+import { MESOS_VERSION, versionJson } from './version.js';
+
+export { MASTER_FLAGS };
+
+export interface RunningMaster {
+  address: Endpoint;
+  masterId: string;
+  stop(): Promise<void>;
+}
+
+/** Packs an IPv4 address into the uint32 Mesos puts in MasterInfo.ip (network byte order read as little-endian, as Mesos does). */
+export function packIpv4(ip: string): number {
+  const parts = ip.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return 0;
+  return ((parts[3] as number) << 24 >>> 0) + ((parts[2] as number) << 16) + ((parts[1] as number) << 8) + (parts[0] as number);
+}
+
+export async function runMaster(flags: FlagValues, logger: Logger): Promise<RunningMaster> {
+  const ip = String(flags.ip ?? '127.0.0.1');
+  const app = createHttpServer(logger);
+  const masterId = randomUUID();
+  const clock = new SystemClock();
+  const startTimeMs = clock.nowMs();
+  const offerTimeoutMs = Number(flags.offer_timeout ?? 60_000);
+
+  // The port is known only after listen (it may be 0), so routes that need it read `identity` late.
+  const identity: MasterIdentity = {
+    version: MESOS_VERSION,
+    buildDate: new Date(startTimeMs).toISOString(),
+    startTimeMs,
+    electedTimeMs: startTimeMs,
+    pid: '',
+    hostname: String(flags.hostname ?? ip),
+    flags: Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, String(v)])),
+  };
+  let shell: MasterShell | null = null;
+
+  app.get('/health', async (_request, reply) => reply.code(200).send());
+  app.get('/version', async () => versionJson());
+  const state = async () => (shell ? masterStateJson(shell.core, identity) : {});
+  for (const path of ['/master/state', '/master/state.json', '/state', '/state.json']) app.get(path, state);
+  const slaves = async () => (shell ? masterSlavesJson(shell.core) : { slaves: [] });
+  for (const path of ['/master/slaves', '/slaves']) app.get(path, slaves);
+  app.get('/master/redirect', async (_request, reply) => reply.redirect(`//${identity.hostname}:${address.port}`, 307));
+
+  let address: Endpoint = { host: ip, port: Number(flags.port ?? 5050) };
+  const core = new MasterCore(
+    {
+      masterId,
+      masterInfo: { id: masterId, ip: packIpv4(ip), port: 0, hostname: identity.hostname, version: MESOS_VERSION },
+      heartbeatIntervalSeconds: Number(flags.heartbeat_interval ?? 15_000) / 1000,
+      agentPingTimeoutMs: Number(flags.agent_ping_timeout ?? 15_000),
+      maxAgentPingTimeouts: Number(flags.max_agent_ping_timeouts ?? 5),
+      offerTimeoutMs: offerTimeoutMs > 0 ? offerTimeoutMs : null,
+      maxCompletedFrameworks: Number(flags.max_completed_frameworks ?? 50),
+      maxCompletedTasksPerFramework: Number(flags.max_completed_tasks_per_framework ?? 1000),
+    },
+    new DrfAllocator(new SeededRng(startTimeMs >>> 0)),
+  );
+  shell = new MasterShell(core, clock, logger, {
+    heartbeatIntervalMs: Number(flags.heartbeat_interval ?? 15_000),
+    allocationIntervalMs: Number(flags.allocation_interval ?? 1000),
+    agentPingTimeoutMs: Number(flags.agent_ping_timeout ?? 15_000),
+  });
+  shell.registerRoutes(app);
+
+  try {
+    await app.listen({ host: ip, port: address.port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`--port: ${ip}:${address.port} is already in use`, { cause: error });
+    if (code === 'EADDRNOTAVAIL') throw new Error(`--ip: ${ip} is not an address of this machine`, { cause: error });
+    throw error;
+  }
+  const bound = app.server.address();
+  address = { host: ip, port: typeof bound === 'object' && bound ? bound.port : address.port };
+  identity.pid = `master@${ip}:${address.port}`;
+  Object.assign(core.options.masterInfo, {
+    port: address.port,
+    pid: identity.pid,
+    address: { hostname: identity.hostname, ip, port: address.port },
+  });
+  if (flags.work_dir !== undefined) {
+    mkdirSync(String(flags.work_dir), { recursive: true });
+    writeFileSync(join(String(flags.work_dir), 'master.address'), `${ip}:${address.port}\n`);
+  }
+  shell.start();
+  logger.info({ masterId, address: `${ip}:${address.port}`, host: osHostname() }, 'Master started');
+  return {
+    address,
+    masterId,
+    stop: async () => {
+      shell?.stop();
+      await app.close();
+    },
+  };
+}
+
+/** Runs a master until SIGINT or SIGTERM. */
+export async function masterMain(flags: FlagValues): Promise<void> {
+  const logger = createLogger('master', String(flags.log_level ?? 'info'));
+  const master = await runMaster(flags, logger);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'Master stopping');
+      void master.stop().finally(resolve);
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}

@@ -1,0 +1,246 @@
+/**
+ * The master's imperative shell: HTTP routes, subscription streams and timers around the pure
+ * MasterCore. Every input goes through `step`, which runs the core and then carries out its
+ * effects in order; nothing else touches the core's state.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { validateAgentCall, type AgentCall } from '../../api/agent-link/messages.js';
+import { parseAndValidate } from '../../api/schema.js';
+import { validateSchedulerCall, type SchedulerCall } from '../../api/scheduler/calls.js';
+import type { Clock } from '../../common/clock.js';
+import { EventStream } from '../../common/http/event-stream.js';
+import { acceptsJson, checkCallRequest, sendText, sendViolation } from '../../common/http/mesos-http.js';
+import type { AgentId, FrameworkId } from '../../common/ids.js';
+import type { Logger } from '../../common/log.js';
+import type { MasterCore } from '../core/master-core.js';
+import { timerKeyString, type ConnectionId, type Effect, type MasterInput } from '../core/types.js';
+
+/** Header naming the agent on agent-link calls (the stream is the agent's SUBSCRIBE). */
+export const AGENT_ID_HEADER = 'meridian-agent-id';
+
+interface OpenStream {
+  connectionId: ConnectionId;
+  stream: EventStream;
+  streamId: string;
+}
+
+interface PendingStream {
+  response: ServerResponse;
+  streamId: string;
+}
+
+export interface MasterShellOptions {
+  heartbeatIntervalMs: number;
+  allocationIntervalMs: number;
+  agentPingTimeoutMs: number;
+}
+
+export class MasterShell {
+  private readonly frameworkStreams = new Map<FrameworkId, OpenStream>();
+  private readonly agentStreams = new Map<AgentId, OpenStream>();
+  private readonly pending = new Map<ConnectionId, PendingStream>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly intervals: NodeJS.Timeout[] = [];
+  private allocationScheduled = false;
+  private stopped = false;
+
+  constructor(
+    readonly core: MasterCore,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: MasterShellOptions,
+  ) {}
+
+  /** Starts the periodic allocation and agent pings. */
+  start(): void {
+    this.intervals.push(setInterval(() => this.step({ kind: 'allocate' }), this.options.allocationIntervalMs));
+    this.intervals.push(setInterval(() => this.step({ kind: 'ping-tick' }), this.options.agentPingTimeoutMs));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const interval of this.intervals) clearInterval(interval);
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const open of [...this.frameworkStreams.values(), ...this.agentStreams.values()]) open.stream.close();
+  }
+
+  step(input: MasterInput): void {
+    if (this.stopped) return;
+    const effects = this.core.step(input, this.clock.nowMs());
+    for (const effect of effects) this.apply(effect);
+  }
+
+  registerRoutes(app: FastifyInstance): void {
+    app.all('/api/v1/scheduler', (request, reply) => this.onSchedulerRequest(request, reply));
+    app.all('/api/v1/agent-link', (request, reply) => this.onAgentLinkRequest(request, reply));
+  }
+
+  // ---------------------------------------------------------------- scheduler API
+
+  private onSchedulerRequest(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+    const violation = checkCallRequest(request);
+    if (violation) return sendViolation(reply, violation);
+    const parsed = parseAndValidate(String(request.body ?? ''), validateSchedulerCall);
+    if (!parsed.ok) return sendText(reply, 400, parsed.error);
+    const call = parsed.value;
+    if (call.type === 'SUBSCRIBE') return this.onSchedulerSubscribe(request, reply, call as SchedulerCall & { type: 'SUBSCRIBE' });
+    const frameworkId = call.framework_id?.value as FrameworkId | undefined;
+    if (frameworkId === undefined) return sendText(reply, 400, "Failed to validate scheduler::Call: Expecting 'framework_id' to be present");
+    const access = this.core.frameworkAccess(frameworkId);
+    if (access.kind === 'unknown') return sendText(reply, 400, 'Framework cannot be found');
+    if (access.kind === 'removed') return sendText(reply, 403, 'Framework has been removed');
+    if (access.connectionId === null) return sendText(reply, 403, 'Framework is not subscribed');
+    const streamId = request.headers['mesos-stream-id'];
+    if (streamId === undefined) return sendText(reply, 400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+    const open = this.frameworkStreams.get(frameworkId);
+    if (!open || open.streamId !== streamId) {
+      return sendText(reply, 400, `The stream ID '${String(streamId)}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`);
+    }
+    this.step({ kind: 'framework-call', frameworkId, call });
+    return reply.code(call.type === 'UPDATE_FRAMEWORK' ? 200 : 202).send();
+  }
+
+  private onSchedulerSubscribe(request: FastifyRequest, reply: FastifyReply, call: SchedulerCall & { type: 'SUBSCRIBE' }): FastifyReply | undefined {
+    if (request.headers['mesos-stream-id'] !== undefined) {
+      return sendText(reply, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
+    }
+    if (!acceptsJson(request)) return sendText(reply, 406, "Expecting 'Accept' to allow 'application/json'");
+    const problem = this.core.validateSubscribe(call);
+    if (problem) return sendText(reply, 400, `Failed to validate scheduler::Call: ${problem}`);
+    const connectionId = randomUUID() as ConnectionId;
+    reply.hijack();
+    this.pending.set(connectionId, { response: reply.raw, streamId: randomUUID() });
+    this.step({ kind: 'framework-subscribe', connectionId, call });
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- agent link
+
+  private onAgentLinkRequest(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+    const violation = checkCallRequest(request);
+    if (violation) return sendViolation(reply, violation);
+    const parsed = parseAndValidate(String(request.body ?? ''), validateAgentCall);
+    if (!parsed.ok) return sendText(reply, 400, parsed.error);
+    const call: AgentCall = parsed.value;
+    if (call.type === 'SUBSCRIBE') {
+      if (!acceptsJson(request)) return sendText(reply, 406, "Expecting 'Accept' to allow 'application/json'");
+      const connectionId = randomUUID() as ConnectionId;
+      reply.hijack();
+      this.pending.set(connectionId, { response: reply.raw, streamId: randomUUID() });
+      const remoteIp = (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+      this.step({ kind: 'agent-subscribe', connectionId, subscribe: call.subscribe as NonNullable<AgentCall['subscribe']>, remoteIp });
+      return undefined;
+    }
+    const agentId = (request.headers[AGENT_ID_HEADER] ?? call.agent_id?.value) as AgentId | undefined;
+    if (agentId === undefined) return sendText(reply, 400, `Expecting the '${AGENT_ID_HEADER}' header or 'agent_id' to be present`);
+    const connection = this.core.agentConnection(agentId);
+    if (connection === undefined) return sendText(reply, 403, `Agent ${agentId} is not registered`);
+    if (connection === null) return sendText(reply, 403, `Agent ${agentId} is not subscribed`);
+    this.step({ kind: 'agent-call', agentId, call });
+    return reply.code(202).send();
+  }
+
+  // ---------------------------------------------------------------- effects
+
+  private apply(effect: Effect): void {
+    switch (effect.kind) {
+      case 'to-framework':
+        this.frameworkStreams.get(effect.frameworkId)?.stream.send(effect.event);
+        return;
+      case 'framework-stream-open': {
+        const open = this.openStream(effect.connectionId, true);
+        if (!open) return;
+        this.frameworkStreams.set(effect.frameworkId, open);
+        open.stream.send(effect.event);
+        open.stream.onClose(() => {
+          if (this.frameworkStreams.get(effect.frameworkId)?.connectionId !== effect.connectionId) return;
+          this.frameworkStreams.delete(effect.frameworkId);
+          this.step({ kind: 'framework-disconnected', frameworkId: effect.frameworkId, connectionId: effect.connectionId });
+        });
+        return;
+      }
+      case 'framework-stream-close':
+        this.closeStream(effect.connectionId, this.frameworkStreams, effect.event);
+        return;
+      case 'to-agent':
+        this.agentStreams.get(effect.agentId)?.stream.send(effect.event);
+        return;
+      case 'agent-stream-open': {
+        const open = this.openStream(effect.connectionId, false);
+        if (!open) return;
+        this.agentStreams.set(effect.agentId, open);
+        open.stream.send(effect.event);
+        open.stream.onClose(() => {
+          if (this.agentStreams.get(effect.agentId)?.connectionId !== effect.connectionId) return;
+          this.agentStreams.delete(effect.agentId);
+          this.step({ kind: 'agent-disconnected', agentId: effect.agentId, connectionId: effect.connectionId });
+        });
+        return;
+      }
+      case 'agent-stream-close':
+        this.closeStream(effect.connectionId, this.agentStreams, effect.event);
+        return;
+      case 'set-timer': {
+        const name = timerKeyString(effect.key);
+        const existing = this.timers.get(name);
+        if (existing) clearTimeout(existing);
+        const delayMs = Math.max(0, effect.atMs - this.clock.nowMs());
+        this.timers.set(name, setTimeout(() => {
+          this.timers.delete(name);
+          this.step({ kind: 'timer', key: effect.key });
+        }, Math.min(delayMs, 2 ** 31 - 1)));
+        return;
+      }
+      case 'cancel-timer': {
+        const name = timerKeyString(effect.key);
+        const timer = this.timers.get(name);
+        if (timer) clearTimeout(timer);
+        this.timers.delete(name);
+        return;
+      }
+      case 'allocation-wanted':
+        // Bursts of triggers (many declines, a wave of task ends) fold into one allocation run.
+        if (this.allocationScheduled) return;
+        this.allocationScheduled = true;
+        setImmediate(() => {
+          this.allocationScheduled = false;
+          this.step({ kind: 'allocate' });
+        });
+        return;
+      case 'log':
+        this.logger[effect.level](effect.message);
+        return;
+    }
+  }
+
+  private openStream(connectionId: ConnectionId, withStreamId: boolean): OpenStream | null {
+    const pending = this.pending.get(connectionId);
+    if (!pending) return null;
+    this.pending.delete(connectionId);
+    const headers: Record<string, string> = withStreamId ? { 'Mesos-Stream-Id': pending.streamId } : {};
+    const stream = new EventStream(pending.response, { heartbeatIntervalMs: this.options.heartbeatIntervalMs, headers });
+    return { connectionId, stream, streamId: pending.streamId };
+  }
+
+  private closeStream<K>(connectionId: ConnectionId, streams: Map<K, OpenStream>, event: unknown): void {
+    const pending = this.pending.get(connectionId);
+    if (pending) {
+      // A subscription refused after validation: the stream starts with the ERROR, then ends.
+      this.pending.delete(connectionId);
+      const stream = new EventStream(pending.response, { heartbeatIntervalMs: 0 });
+      if (event !== undefined) stream.send(event);
+      stream.close();
+      return;
+    }
+    for (const [key, open] of streams) {
+      if (open.connectionId !== connectionId) continue;
+      streams.delete(key);
+      if (event !== undefined) open.stream.send(event);
+      open.stream.close();
+      return;
+    }
+  }
+}
