@@ -16,6 +16,11 @@ const FINAL_STATES: ReadonlySet<TaskState> = new Set(['TASK_FINISHED', 'TASK_FAI
 interface KnownTask {
   agentId: string;
   state: TaskState;
+  /**
+   * Learned on an earlier connection and not confirmed since: updates the master sends while a
+   * framework is away are lost (frameworks reconcile for that), so such a task may have ended.
+   */
+  stale?: boolean;
 }
 
 export class SimFramework {
@@ -58,6 +63,10 @@ export class SimFramework {
       this.sim.violations.push(`framework ${this.index} resubscribed as ${frameworkId}, not ${this.frameworkId}`);
     }
     this.frameworkId = frameworkId;
+    // As a careful scheduler does after a failover: ask about every task it believes in.
+    for (const task of this.tasks.values()) task.stale = true;
+    const tasks = [...this.tasks.entries()].map(([taskId, task]) => ({ task_id: { value: taskId }, agent_id: { value: task.agentId as AgentId } }));
+    if (tasks.length > 0) this.call({ type: 'RECONCILE', reconcile: { tasks } });
   }
 
   onStreamClosed(connectionId: ConnectionId, _event: SchedulerEvent | undefined): void {
@@ -145,7 +154,7 @@ export class SimFramework {
   /** Every task the master knew on a lost agent must have been reported before the FAILURE. */
   private onAgentLost(agentId: string): void {
     for (const [taskId, task] of this.tasks) {
-      if (task.agentId !== agentId) continue;
+      if (task.agentId !== agentId || task.stale) continue;
       if (task.state === 'TASK_RUNNING' || task.state === 'TASK_STARTING' || task.state === 'TASK_KILLING') {
         const master = this.sim.core.frameworks.get(this.frameworkId as FrameworkId);
         if (master?.tasks.has(taskId as never)) continue; // Re-adopted by a reregistration in between.

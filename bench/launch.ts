@@ -1,0 +1,162 @@
+/**
+ * `npm run bench:launch`: task launch speed and memory per task on a real local cluster (one
+ * master, one agent, processes on 127.0.0.1).
+ *
+ *  - throughput: 1,000 no-op tasks (`true`) through the Scheduler API by one framework, tasks/s
+ *    from the first ACCEPT to the last TASK_FINISHED;
+ *  - latency: ACCEPT → TASK_RUNNING per task, for tasks launched one after another (so the figure
+ *    is the system's latency, not a queue's);
+ *  - memory: 200 `sleep 60` tasks running; RSS of the agent, its executor host and every task
+ *    process, minus the idle agent, divided by 200.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Offer, TaskInfo } from '../src/api/mesos.js';
+import { SchedulerClient } from '../src/sdk/scheduler-client.js';
+import { TestCluster, sleep, waitFor } from '../test/integration/cluster.js';
+import { percentile, report, type BenchResult } from './report.js';
+
+const THROUGHPUT_TASKS = Number(process.env.BENCH_TASKS ?? 1000);
+const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
+const MEMORY_TASKS = Number(process.env.BENCH_MEMORY_TASKS ?? 200);
+
+function rssKb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pid and every descendant of it, read from /proc. */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const tree: number[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    tree.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+const scalar = (name: string, value: number) => ({ name, type: 'SCALAR' as const, scalar: { value } });
+const task = (id: string, agentId: string, command: string): TaskInfo => ({
+  name: id,
+  task_id: { value: id },
+  agent_id: { value: agentId },
+  resources: [scalar('cpus', 0.01), scalar('mem', 4)],
+  command: { value: command, shell: true },
+});
+
+interface Tracker {
+  client: SchedulerClient;
+  offers: Offer[];
+  running: Map<string, number>;
+  terminal: Map<string, number>;
+  failed: string[];
+}
+
+async function startFramework(master: string): Promise<Tracker> {
+  const client = new SchedulerClient({ master, framework: { user: 'root', name: 'bench-launch', roles: ['*'], capabilities: [{ type: 'MULTI_ROLE' }] } });
+  const tracker: Tracker = { client, offers: [], running: new Map(), terminal: new Map(), failed: [] };
+  void (async () => {
+    for await (const event of client.events()) {
+      if (event.type === 'OFFERS') tracker.offers.push(...event.offers.offers);
+      if (event.type === 'RESCIND') tracker.offers = tracker.offers.filter((o) => o.id.value !== event.rescind.offer_id.value);
+      if (event.type === 'UPDATE') {
+        const { state, task_id } = event.update.status;
+        const now = performance.now();
+        if (state === 'TASK_RUNNING') tracker.running.set(task_id.value, now);
+        else if (state !== 'TASK_STARTING' && state !== 'TASK_STAGING') {
+          tracker.terminal.set(task_id.value, now);
+          if (state !== 'TASK_FINISHED') tracker.failed.push(`${task_id.value}: ${state} ${event.update.status.message ?? ''}`);
+        }
+      }
+    }
+  })().catch(() => undefined);
+  return tracker;
+}
+
+async function takeOffer(tracker: Tracker): Promise<Offer> {
+  return waitFor('an offer', () => tracker.offers.shift(), 30_000, 1);
+}
+
+async function main(): Promise<void> {
+  const cluster = await new TestCluster({ agents: 1, agentResources: 'cpus:64;mem:262144;disk:10000;ports:[31000-32000]', masterFlags: ['--log_level=warn'], agentFlags: ['--log_level=warn'] }).start();
+  const results: BenchResult[] = [];
+  try {
+    const agentPid = cluster.agents[0]?.child.pid as number;
+    const idleAgentKb = rssKb(agentPid);
+    const tracker = await startFramework(cluster.masterAddress);
+
+    // Throughput: every offer is filled with as many pending tasks as it holds.
+    let next = 0;
+    const started = performance.now();
+    while (next < THROUGHPUT_TASKS) {
+      const offer = await takeOffer(tracker);
+      const batch: TaskInfo[] = [];
+      while (next < THROUGHPUT_TASKS && batch.length < 250) batch.push(task(`tp-${next++}`, offer.agent_id.value, 'true'));
+      await tracker.client.launch([offer.id], batch, { refuse_seconds: 0 });
+    }
+    await waitFor('all throughput tasks to end', () => (tracker.terminal.size >= THROUGHPUT_TASKS ? true : undefined), 300_000, 5);
+    const elapsedS = (Math.max(...tracker.terminal.values()) - started) / 1000;
+    if (tracker.failed.length > 0) throw new Error(`tasks did not finish: ${tracker.failed.slice(0, 5).join('; ')}`);
+    results.push({ scenario: 'launch 1000 no-op tasks', metric: 'throughput', unit: 'tasks/s', median: THROUGHPUT_TASKS / elapsedS, target: '>= 300', params: { tasks: THROUGHPUT_TASKS, command: 'true', agents: 1 } });
+
+    // Latency: one task at a time, ACCEPT to TASK_RUNNING.
+    const latencies: number[] = [];
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
+      const offer = await takeOffer(tracker);
+      const id = `lat-${i}`;
+      const acceptAt = performance.now();
+      await tracker.client.launch([offer.id], [task(id, offer.agent_id.value, 'true')], { refuse_seconds: 0 });
+      const runningAt = await waitFor(`${id} running`, () => tracker.running.get(id), 30_000, 0);
+      latencies.push(runningAt - acceptAt);
+      await waitFor(`${id} ended`, () => tracker.terminal.get(id), 30_000, 1);
+    }
+    results.push({
+      scenario: 'launch one task at a time', metric: 'ACCEPT to TASK_RUNNING', unit: 'ms',
+      median: percentile(latencies, 50), p99: percentile(latencies, 99), target: 'p50 <= 10, p99 <= 30', params: { samples: LATENCY_SAMPLES },
+    });
+
+    // Memory: many sleeping tasks.
+    let launched = 0;
+    while (launched < MEMORY_TASKS) {
+      const offer = await takeOffer(tracker);
+      const batch: TaskInfo[] = [];
+      while (launched < MEMORY_TASKS && batch.length < 250) batch.push(task(`mem-${launched++}`, offer.agent_id.value, 'sleep 60'));
+      await tracker.client.launch([offer.id], batch, { refuse_seconds: 0 });
+    }
+    await waitFor('sleeping tasks running', () => ([...tracker.running.keys()].filter((k) => k.startsWith('mem-')).length >= MEMORY_TASKS ? true : undefined), 120_000, 20);
+    await sleep(1000);
+    const hostPid = cluster.executorHostPid(0) as number;
+    const pids = new Set([...processTree(agentPid), ...processTree(hostPid)]);
+    const totalKb = [...pids].reduce((sum, pid) => sum + rssKb(pid), 0);
+    results.push({
+      scenario: `${MEMORY_TASKS} sleep tasks running`, metric: 'agent memory per running task', unit: 'MB',
+      median: (totalKb - idleAgentKb) / 1024 / MEMORY_TASKS, target: '<= 5',
+      params: { tasks: MEMORY_TASKS, processes: pids.size, total_rss_mb: Math.round(totalKb / 1024), idle_agent_rss_mb: Math.round(idleAgentKb / 1024) },
+    });
+    await tracker.client.teardown().catch(() => undefined);
+    tracker.client.close();
+  } finally {
+    await cluster.stop();
+  }
+  report('launch', results);
+}
+
+await main();
