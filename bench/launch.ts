@@ -54,11 +54,13 @@ function processTree(root: number): number[] {
 }
 
 const scalar = (name: string, value: number) => ({ name, type: 'SCALAR' as const, scalar: { value } });
+const TASK_CPUS = 0.01;
+const TASK_MEM = 4;
 const task = (id: string, agentId: string, command: string): TaskInfo => ({
   name: id,
   task_id: { value: id },
   agent_id: { value: agentId },
-  resources: [scalar('cpus', 0.01), scalar('mem', 4)],
+  resources: [scalar('cpus', TASK_CPUS), scalar('mem', TASK_MEM)],
   command: { value: command, shell: true },
 });
 
@@ -91,12 +93,21 @@ async function startFramework(master: string): Promise<Tracker> {
   return tracker;
 }
 
-async function takeOffer(tracker: Tracker): Promise<Offer> {
-  return waitFor('an offer', () => tracker.offers.shift(), 30_000, 1);
+/**
+ * Takes every offer held (waiting for one if none), with how many benchmark tasks they fit. As
+ * tasks end, their resources come back as small offers of their own; accepting all held offers of
+ * the one agent together (as Mesos allows) uses them all.
+ */
+async function takeOffers(tracker: Tracker): Promise<{ offerIds: Offer['id'][]; agentId: string; fits: number }> {
+  await waitFor('an offer', () => (tracker.offers.length > 0 ? true : undefined), 30_000, 1);
+  const offers = tracker.offers.splice(0);
+  const total = (name: string) => offers.flatMap((o) => o.resources).filter((r) => r.name === name).reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
+  const fits = Math.floor(Math.min(total('cpus') / TASK_CPUS + 1e-6, total('mem') / TASK_MEM + 1e-6));
+  return { offerIds: offers.map((o) => o.id), agentId: (offers[0] as Offer).agent_id.value, fits };
 }
 
 async function main(): Promise<void> {
-  const cluster = await new TestCluster({ agents: 1, agentResources: 'cpus:64;mem:262144;disk:10000;ports:[31000-32000]', masterFlags: ['--log_level=warn'], agentFlags: ['--log_level=warn'] }).start();
+  const cluster = await new TestCluster({ agents: 1, agentResources: 'cpus:64;mem:262144;disk:10000;ports:[31000-32000]', masterFlags: [`--log_level=${process.env.BENCH_LOG_LEVEL ?? 'warn'}`], agentFlags: [`--log_level=${process.env.BENCH_LOG_LEVEL ?? 'warn'}`] }).start();
   const results: BenchResult[] = [];
   try {
     const agentPid = cluster.agents[0]?.child.pid as number;
@@ -107,10 +118,10 @@ async function main(): Promise<void> {
     let next = 0;
     const started = performance.now();
     while (next < THROUGHPUT_TASKS) {
-      const offer = await takeOffer(tracker);
+      const offers = await takeOffers(tracker);
       const batch: TaskInfo[] = [];
-      while (next < THROUGHPUT_TASKS && batch.length < 250) batch.push(task(`tp-${next++}`, offer.agent_id.value, 'true'));
-      await tracker.client.launch([offer.id], batch, { refuse_seconds: 0 });
+      while (next < THROUGHPUT_TASKS && batch.length < Math.min(250, offers.fits)) batch.push(task(`tp-${next++}`, offers.agentId, 'true'));
+      await tracker.client.launch(offers.offerIds, batch, { refuse_seconds: 0 });
     }
     await waitFor('all throughput tasks to end', () => (tracker.terminal.size >= THROUGHPUT_TASKS ? true : undefined), 300_000, 5);
     const elapsedS = (Math.max(...tracker.terminal.values()) - started) / 1000;
@@ -120,10 +131,10 @@ async function main(): Promise<void> {
     // Latency: one task at a time, ACCEPT to TASK_RUNNING.
     const latencies: number[] = [];
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
-      const offer = await takeOffer(tracker);
+      const offers = await takeOffers(tracker);
       const id = `lat-${i}`;
       const acceptAt = performance.now();
-      await tracker.client.launch([offer.id], [task(id, offer.agent_id.value, 'true')], { refuse_seconds: 0 });
+      await tracker.client.launch(offers.offerIds, [task(id, offers.agentId, 'true')], { refuse_seconds: 0 });
       const runningAt = await waitFor(`${id} running`, () => tracker.running.get(id), 30_000, 0);
       latencies.push(runningAt - acceptAt);
       await waitFor(`${id} ended`, () => tracker.terminal.get(id), 30_000, 1);
@@ -136,10 +147,10 @@ async function main(): Promise<void> {
     // Memory: many sleeping tasks.
     let launched = 0;
     while (launched < MEMORY_TASKS) {
-      const offer = await takeOffer(tracker);
+      const offers = await takeOffers(tracker);
       const batch: TaskInfo[] = [];
-      while (launched < MEMORY_TASKS && batch.length < 250) batch.push(task(`mem-${launched++}`, offer.agent_id.value, 'sleep 60'));
-      await tracker.client.launch([offer.id], batch, { refuse_seconds: 0 });
+      while (launched < MEMORY_TASKS && batch.length < Math.min(250, offers.fits)) batch.push(task(`mem-${launched++}`, offers.agentId, 'sleep 60'));
+      await tracker.client.launch(offers.offerIds, batch, { refuse_seconds: 0 });
     }
     await waitFor('sleeping tasks running', () => ([...tracker.running.keys()].filter((k) => k.startsWith('mem-')).length >= MEMORY_TASKS ? true : undefined), 120_000, 20);
     await sleep(1000);
