@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Offer, TaskInfo } from '../src/api/mesos.js';
 import { SchedulerClient } from '../src/sdk/scheduler-client.js';
-import { TestCluster, sleep, waitFor } from '../test/integration/cluster.js';
+import { TestCluster, sleep } from '../test/integration/cluster.js';
 import { percentile, report, type BenchResult } from './report.js';
 
 const THROUGHPUT_TASKS = Number(process.env.BENCH_TASKS ?? 1000);
@@ -70,11 +70,33 @@ interface Tracker {
   running: Map<string, number>;
   terminal: Map<string, number>;
   failed: string[];
+  /** Woken after every event, so waits cost nothing while nothing happens. */
+  wakers: Array<() => void>;
+}
+
+/** Resolves once `probe` returns a value, checking after each event (and failing after timeoutMs). */
+function until<T>(tracker: Tracker, what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
+  const ready = probe();
+  if (ready !== undefined) return Promise.resolve(ready);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      tracker.wakers.splice(tracker.wakers.indexOf(check), 1);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const check = () => {
+      const value = probe();
+      if (value === undefined) return;
+      clearTimeout(timer);
+      tracker.wakers.splice(tracker.wakers.indexOf(check), 1);
+      resolve(value);
+    };
+    tracker.wakers.push(check);
+  });
 }
 
 async function startFramework(master: string): Promise<Tracker> {
   const client = new SchedulerClient({ master, framework: { user: 'root', name: 'bench-launch', roles: ['*'], capabilities: [{ type: 'MULTI_ROLE' }] } });
-  const tracker: Tracker = { client, offers: [], running: new Map(), terminal: new Map(), failed: [] };
+  const tracker: Tracker = { client, offers: [], running: new Map(), terminal: new Map(), failed: [], wakers: [] };
   void (async () => {
     for await (const event of client.events()) {
       if (event.type === 'OFFERS') tracker.offers.push(...event.offers.offers);
@@ -88,6 +110,7 @@ async function startFramework(master: string): Promise<Tracker> {
           if (state !== 'TASK_FINISHED') tracker.failed.push(`${task_id.value}: ${state} ${event.update.status.message ?? ''}`);
         }
       }
+      for (const wake of [...tracker.wakers]) wake();
     }
   })().catch(() => undefined);
   return tracker;
@@ -99,7 +122,7 @@ async function startFramework(master: string): Promise<Tracker> {
  * the one agent together (as Mesos allows) uses them all.
  */
 async function takeOffers(tracker: Tracker): Promise<{ offerIds: Offer['id'][]; agentId: string; fits: number }> {
-  await waitFor('an offer', () => (tracker.offers.length > 0 ? true : undefined), 30_000, 1);
+  await until(tracker, 'an offer', () => (tracker.offers.length > 0 ? true : undefined));
   const offers = tracker.offers.splice(0);
   const total = (name: string) => offers.flatMap((o) => o.resources).filter((r) => r.name === name).reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
   const fits = Math.floor(Math.min(total('cpus') / TASK_CPUS + 1e-6, total('mem') / TASK_MEM + 1e-6));
@@ -123,7 +146,7 @@ async function main(): Promise<void> {
       while (next < THROUGHPUT_TASKS && batch.length < Math.min(250, offers.fits)) batch.push(task(`tp-${next++}`, offers.agentId, 'true'));
       await tracker.client.launch(offers.offerIds, batch, { refuse_seconds: 0 });
     }
-    await waitFor('all throughput tasks to end', () => (tracker.terminal.size >= THROUGHPUT_TASKS ? true : undefined), 300_000, 5);
+    await until(tracker, 'all throughput tasks to end', () => (tracker.terminal.size >= THROUGHPUT_TASKS ? true : undefined), 300_000);
     const elapsedS = (Math.max(...tracker.terminal.values()) - started) / 1000;
     if (tracker.failed.length > 0) throw new Error(`tasks did not finish: ${tracker.failed.slice(0, 5).join('; ')}`);
     results.push({ scenario: 'launch 1000 no-op tasks', metric: 'throughput', unit: 'tasks/s', median: THROUGHPUT_TASKS / elapsedS, target: '>= 300', params: { tasks: THROUGHPUT_TASKS, command: 'true', agents: 1 } });
@@ -135,9 +158,9 @@ async function main(): Promise<void> {
       const id = `lat-${i}`;
       const acceptAt = performance.now();
       await tracker.client.launch(offers.offerIds, [task(id, offers.agentId, 'true')], { refuse_seconds: 0 });
-      const runningAt = await waitFor(`${id} running`, () => tracker.running.get(id), 30_000, 0);
+      const runningAt = await until(tracker, `${id} running`, () => tracker.running.get(id));
       latencies.push(runningAt - acceptAt);
-      await waitFor(`${id} ended`, () => tracker.terminal.get(id), 30_000, 1);
+      await until(tracker, `${id} ended`, () => tracker.terminal.get(id));
     }
     results.push({
       scenario: 'launch one task at a time', metric: 'ACCEPT to TASK_RUNNING', unit: 'ms',
@@ -152,7 +175,7 @@ async function main(): Promise<void> {
       while (launched < MEMORY_TASKS && batch.length < Math.min(250, offers.fits)) batch.push(task(`mem-${launched++}`, offers.agentId, 'sleep 60'));
       await tracker.client.launch(offers.offerIds, batch, { refuse_seconds: 0 });
     }
-    await waitFor('sleeping tasks running', () => ([...tracker.running.keys()].filter((k) => k.startsWith('mem-')).length >= MEMORY_TASKS ? true : undefined), 120_000, 20);
+    await until(tracker, 'sleeping tasks running', () => ([...tracker.running.keys()].filter((k) => k.startsWith('mem-')).length >= MEMORY_TASKS ? true : undefined));
     await sleep(1000);
     const hostPid = cluster.executorHostPid(0) as number;
     const pids = new Set([...processTree(agentPid), ...processTree(hostPid)]);

@@ -9,7 +9,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
@@ -519,6 +520,7 @@ export class Agent {
     const containerId = randomUUID();
     const directory = this.paths.sandbox(agentId, frameworkId, info.executor_id.value, containerId);
     mkdirSync(directory, { recursive: true });
+    pointLatestRunAt(directory, containerId);
     const executor = this.newExecutorEntry(frameworkId, { info: { ...info, framework_id: { value: frameworkId } }, kind, containerId, directory });
     framework.executors.set(executor.executorId, executor);
     const environment = this.executorEnvironment(executor);
@@ -614,7 +616,8 @@ export class Agent {
     const script = fileURLToPath(new URL('../executor/host-main.js', import.meta.url));
     const log = openSync(this.paths.executorHostLog(), 'a');
     try {
-      const child = spawn(process.execPath, [script], {
+      // The host runs with the agent's Node options (memory limits, profiling).
+      const child = spawn(process.execPath, [...process.execArgv, script], {
         detached: true,
         stdio: ['ignore', log, log],
         env: {
@@ -1038,6 +1041,18 @@ export class Agent {
       })),
       completed_frameworks: [],
     };
+  }
+}
+
+/** `runs/latest` names the executor's newest run, as in Mesos, so `.../runs/latest/stdout` always works. */
+function pointLatestRunAt(directory: string, containerId: string): void {
+  const link = join(dirname(directory), 'latest');
+  const temporary = `${link}.${containerId}`;
+  try {
+    symlinkSync(containerId, temporary);
+    renameSync(temporary, link);
+  } catch {
+    // A convenience only: a file system without symlinks still runs tasks.
   }
 }
 

@@ -45,7 +45,9 @@ export interface ClusterOptions {
 
 function launch(args: string[], workDir: string, logFile: string): ClusterProcess {
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', log, log], env: { ...process.env, MERIDIAN_LOG_LEVEL: 'debug' } });
+  // MERIDIAN_TEST_NODE_ARGS lets a run profile the processes (e.g. --cpu-prof).
+  const nodeArgs = (process.env.MERIDIAN_TEST_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { stdio: ['ignore', log, log], env: { ...process.env, MERIDIAN_LOG_LEVEL: 'debug' } });
   closeSync(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { child, workDir, logFile, exited };

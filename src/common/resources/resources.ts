@@ -45,11 +45,25 @@ function reservationKey(level: ReservationInfo): string {
 }
 
 /**
+ * Cached on the entry under a non-enumerable symbol: spreading (`{...entry, role}`) does not copy
+ * it, so a derived entry computes its own, and JSON never shows it. Entries are never mutated after
+ * creation, so a cached identity stays true. (A WeakMap was measured slower than this.)
+ */
+const IDENTITY = Symbol('resource identity');
+
+/**
  * What makes two entries addable into one: name, type, allocation role, reservation stack, disk,
- * revocable, shared and provider. Computed afresh each time: a WeakMap cache was measured slower,
- * as its lookups and its cost to the garbage collector outweigh these few concatenations.
+ * revocable, shared and provider.
  */
 function identityOf(resource: Resource): string {
+  const cached = (resource as { [IDENTITY]?: string })[IDENTITY];
+  if (cached !== undefined) return cached;
+  const key = computeIdentity(resource);
+  if (Object.isExtensible(resource)) Object.defineProperty(resource, IDENTITY, { value: key });
+  return key;
+}
+
+function computeIdentity(resource: Resource): string {
   let key = resource.name + SEPARATOR + resource.type;
   const allocationRole = resource.allocation_info?.role;
   if (allocationRole !== undefined) key += TAG_ALLOCATION_ROLE + allocationRole;

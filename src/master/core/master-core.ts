@@ -951,7 +951,10 @@ export class MasterCore {
         this.pendingAgentTasks.delete(key);
         continue;
       }
-      if (isTerminalTaskState(record.task.state)) {
+      // A task that ended on the agent but whose terminal update the framework has not been sent
+      // yet (it queues behind an unacknowledged one) is reported like a live task: the agent,
+      // which would have delivered that update, is gone.
+      if (isTerminalTaskState(record.task.status_update_state ?? record.task.state)) {
         this.completeTask(framework, record);
         continue;
       }
@@ -998,17 +1001,18 @@ export class MasterCore {
   usedResourcesOf(agentId: AgentId): Resource[] {
     const agent = this.agents.get(agentId);
     assert(agent !== undefined, 'usedResourcesOf is asked about a known agent');
-    let used: Resource[] = [];
+    // One merge over all parts: adding part by part would re-merge the growing sum each time.
+    const parts: Resource[] = [];
     for (const key of agent.tasks) {
       const record = this.findTask(key);
-      if (record && !isTerminalTaskState(record.task.state)) used = addAll(used, record.resources);
+      if (record && !isTerminalTaskState(record.task.state)) parts.push(...record.resources);
     }
     for (const framework of this.frameworks.values()) {
       for (const executor of framework.executors.get(agentId)?.values() ?? []) {
-        used = addAll(used, this.executorResources(framework, executor));
+        parts.push(...this.executorResources(framework, executor));
       }
     }
-    return used;
+    return addAll([], parts);
   }
 
   /** An executor's resources with their allocation role (set at launch; a framework's first role otherwise). */
@@ -1017,12 +1021,12 @@ export class MasterCore {
   }
 
   offeredResourcesOf(agentId: AgentId): Resource[] {
-    let offered: Resource[] = [];
+    const parts: Resource[] = [];
     for (const offerId of this.agents.get(agentId)?.offers ?? []) {
       const offer = this.offers.get(offerId);
-      if (offer) offered = addAll(offered, offer.resources);
+      if (offer) parts.push(...offer.resources);
     }
-    return offered;
+    return addAll([], parts);
   }
 }
 
