@@ -11,6 +11,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Offer, TaskInfo } from '../src/api/mesos.js';
+import { ForkServer } from '../src/executor/fork-server.js';
+import { TaskLauncher } from '../src/executor/task-launcher.js';
 import { SchedulerClient } from '../src/sdk/scheduler-client.js';
 import { TestCluster, sleep } from '../test/integration/cluster.js';
 import { percentile, report, type BenchResult } from './report.js';
@@ -23,6 +25,18 @@ function rssKb(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (user + system, including reaped children) of a process, in ms. */
+function cpuMs(pid: number, withChildren = true): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = (withChildren ? [11, 12, 13, 14] : [11, 12]).reduce((sum, i) => sum + Number(fields[i]), 0);
+    return (ticks * 1000) / 100;
   } catch {
     return 0;
   }
@@ -129,8 +143,31 @@ async function takeOffers(tracker: Tracker): Promise<{ offerIds: Offer['id'][]; 
   return { offerIds: offers.map((o) => o.id), agentId: (offers[0] as Offer).agent_id.value, fits };
 }
 
+/**
+ * The machine's own limit, for context: how many `sh -c true` processes per second the executor
+ * host's launcher can create and reap here, with nothing else running. No scheduler can launch
+ * one-process tasks faster than this on the same machine.
+ */
+async function processCreationCeiling(count: number): Promise<number> {
+  const server = ForkServer.start() ?? TaskLauncher.start();
+  if (!server) return Number.NaN;
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    let exited = 0;
+    for (let i = 0; i < count; i++) {
+      server.spawn(
+        { file: '/bin/sh', argv0: 'sh', args: ['-c', 'true'], cwd: '/', env, stdoutPath: '/dev/null', stderrPath: '/dev/null' },
+        { started: () => undefined, exited: () => (++exited === count ? resolve() : undefined) },
+      );
+    }
+  });
+  return count / ((performance.now() - started) / 1000);
+}
+
 async function main(): Promise<void> {
-  const cluster = await new TestCluster({ agents: 1, agentResources: 'cpus:64;mem:262144;disk:10000;ports:[31000-32000]', masterFlags: [`--log_level=${process.env.BENCH_LOG_LEVEL ?? 'warn'}`], agentFlags: [`--log_level=${process.env.BENCH_LOG_LEVEL ?? 'warn'}`] }).start();
+  const ceiling = await processCreationCeiling(Number(process.env.BENCH_CEILING_PROCESSES ?? 300));
+  const cluster = await new TestCluster({ agents: 1, agentResources: 'cpus:64;mem:262144;disk:10000;ports:[31000-32000]', logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn' }).start();
   const results: BenchResult[] = [];
   try {
     const agentPid = cluster.agents[0]?.child.pid as number;
@@ -138,6 +175,8 @@ async function main(): Promise<void> {
     const tracker = await startFramework(cluster.masterAddress);
 
     // Throughput: every offer is filled with as many pending tasks as it holds.
+    const masterPid = cluster.master.child.pid as number;
+    const cpuBefore = { master: cpuMs(masterPid), agent: cpuMs(agentPid), framework: cpuMs(process.pid) };
     let next = 0;
     const started = performance.now();
     while (next < THROUGHPUT_TASKS) {
@@ -148,8 +187,21 @@ async function main(): Promise<void> {
     }
     await until(tracker, 'all throughput tasks to end', () => (tracker.terminal.size >= THROUGHPUT_TASKS ? true : undefined), 300_000);
     const elapsedS = (Math.max(...tracker.terminal.values()) - started) / 1000;
+    if (process.env.BENCH_TIMELINE) {
+      const at = (times: Iterable<number>) => [10, 25, 50, 75, 90, 100].map((p) => `${p}%:${Math.round(percentile([...times].map((t) => t - started), p))}ms`).join(' ');
+      process.stdout.write(`RUNNING reached at ${at([...tracker.running].filter(([k]) => k.startsWith('tp-')).map(([, v]) => v))}\nterminal at ${at([...tracker.terminal.values()])}\n`);
+    }
     if (tracker.failed.length > 0) throw new Error(`tasks did not finish: ${tracker.failed.slice(0, 5).join('; ')}`);
-    results.push({ scenario: 'launch 1000 no-op tasks', metric: 'throughput', unit: 'tasks/s', median: THROUGHPUT_TASKS / elapsedS, target: '>= 300', params: { tasks: THROUGHPUT_TASKS, command: 'true', agents: 1 } });
+    const hostPidNow = cluster.executorHostPid(0) as number;
+    // CPU spent per task by each process (the executor host's includes its reaped task processes).
+    const cpuPerTask = {
+      master_ms: (cpuMs(masterPid) - cpuBefore.master) / THROUGHPUT_TASKS,
+      agent_ms: (cpuMs(agentPid) - cpuBefore.agent) / THROUGHPUT_TASKS,
+      executor_host_and_tasks_ms: cpuMs(hostPidNow) / THROUGHPUT_TASKS,
+      executor_host_only_ms: cpuMs(hostPidNow, false) / THROUGHPUT_TASKS,
+      framework_ms: (cpuMs(process.pid) - cpuBefore.framework) / THROUGHPUT_TASKS,
+    };
+    results.push({ scenario: 'launch 1000 no-op tasks', metric: 'throughput', unit: 'tasks/s', median: THROUGHPUT_TASKS / elapsedS, target: '>= 300', params: { tasks: THROUGHPUT_TASKS, command: 'true', agents: 1, cpu_per_task: cpuPerTask } });
 
     // Latency: one task at a time, ACCEPT to TASK_RUNNING.
     const latencies: number[] = [];
@@ -190,6 +242,10 @@ async function main(): Promise<void> {
   } finally {
     await cluster.stop();
   }
+  results.push({
+    scenario: 'machine: create and reap `sh -c true`', metric: 'process creation ceiling', unit: 'processes/s', median: ceiling,
+    params: { processes: Number(process.env.BENCH_CEILING_PROCESSES ?? 300), note: 'no cluster running; bounds any one-process-per-task launcher on this machine' },
+  });
   report('launch', results);
 }
 

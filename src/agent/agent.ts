@@ -8,8 +8,8 @@
  * framework brings itself (ExecutorInfo with a command) are launched as their own processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, renameSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -28,8 +28,8 @@ import { checkCallRequest, sendText, sendViolation } from '../common/http/mesos-
 import type { Logger } from '../common/log.js';
 import { StatusUpdateStream } from './core/status-update-stream.js';
 import {
-  appendUpdateRecord, recoverAgent, removeTree, writeJsonAtomic,
-  type ExecutorCheckpoint, type ExecutorKind, type RecoveredAgent, type UpdateRecord,
+  Journal, readJson, writeJsonAtomic,
+  type ExecutorCheckpoint, type ExecutorKind, type JournalRecord, type RecoveredAgent, type UpdateRecord,
 } from './checkpoint.js';
 import { AgentPaths } from './paths.js';
 
@@ -117,7 +117,7 @@ const HostCall = Type.Object({
 type HostCall = typeof HostCall.static;
 const validateHostCall = makeUnionValidator<HostCall>('executor-host::Call', HostCall, { SUBSCRIBE: 'subscribe', EXECUTOR_EXITED: 'executor_exited' });
 
-const newStatusUuid = (): string => randomBytes(16).toString('base64');
+const newStatusUuid = (): string => Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64');
 const nowSeconds = (): number => Date.now() / 1000;
 
 function isAlive(pid: number | null | undefined): boolean {
@@ -143,6 +143,7 @@ function describeCommand(command: CommandInfo | undefined): string {
 export class Agent {
   private agentId: string | null = null;
   private readonly paths: AgentPaths;
+  private journal: Journal | null = null;
   private readonly frameworks = new Map<string, FrameworkEntry>();
   private masterLink: Subscription | null = null;
   private masterSubscribed = false;
@@ -181,8 +182,13 @@ export class Agent {
   /** Recovers checkpointed executors (waiting for them to resubscribe), then registers with the master. */
   async start(): Promise<void> {
     mkdirSync(this.paths.metaDir(), { recursive: true });
-    const recovered = recoverAgent(this.paths);
-    if (recovered) await this.recover(recovered);
+    const journalFile = Journal.pathIn(this.options.workDir);
+    const recovered = Journal.recover(journalFile);
+    this.journal = new Journal(journalFile);
+    if (recovered) {
+      await this.recover(recovered);
+      this.journal.rewrite(this.liveRecords());
+    }
     this.watchdog = setInterval(() => this.checkMasterSilence(), 1000);
     this.watchdog.unref();
     this.custodian = setInterval(() => this.checkCustomExecutors(), 1000);
@@ -207,6 +213,38 @@ export class Agent {
     }
     this.host?.stream?.close();
     this.masterLink?.close();
+    this.journal?.close();
+    this.journal = null;
+  }
+
+  private checkpoint(record: JournalRecord): void {
+    this.journal?.append(record);
+  }
+
+  /** The journal records of what the agent still looks after (a compacted journal). */
+  private liveRecords(): JournalRecord[] {
+    if (!this.agentId) return [];
+    const records: JournalRecord[] = [{ t: 'agent', agentId: this.agentId, info: this.agentInfo() }];
+    for (const [frameworkId, framework] of this.frameworks) {
+      records.push({ t: 'framework', info: framework.info });
+      for (const executor of framework.executors.values()) {
+        const executorId = executor.executorId;
+        records.push({ t: 'executor', frameworkId, checkpoint: executor.checkpoint });
+        for (const task of executor.tasks.values()) {
+          const taskId = task.info.task_id.value;
+          records.push({ t: 'task', frameworkId, executorId, info: task.info });
+          const pending = task.updates.unacknowledged();
+          if (pending.length === 0 && task.latestStatus) {
+            // All acknowledged: keep the latest state, as an update already acknowledged.
+            const uuid = task.latestStatus.uuid ?? '';
+            records.push({ t: 'update', frameworkId, executorId, taskId, update: { framework_id: { value: frameworkId }, executor_id: { value: executorId }, status: task.latestStatus } });
+            records.push({ t: 'ack', frameworkId, executorId, taskId, uuid });
+          }
+          for (const update of pending) records.push({ t: 'update', frameworkId, executorId, taskId, update });
+        }
+      }
+    }
+    return records;
   }
 
   // ---------------------------------------------------------------- recovery
@@ -214,9 +252,8 @@ export class Agent {
   private async recover(recovered: RecoveredAgent): Promise<void> {
     this.agentId = recovered.agentId;
     this.recovering = true;
-    if (recovered.host && isAlive(recovered.host.pid)) {
-      this.host = { hostId: recovered.host.hostId, pid: recovered.host.pid, stream: null, pending: [] };
-    }
+    const host = readJson<{ hostId: string; pid: number }>(this.paths.executorHostFile());
+    if (host && isAlive(host.pid)) this.host = { hostId: host.hostId, pid: host.pid, stream: null, pending: [] };
     let waiting = 0;
     for (const framework of recovered.frameworks) {
       const entry: FrameworkEntry = { info: framework.info, executors: new Map() };
@@ -376,8 +413,7 @@ export class Agent {
         const { agent_id, heartbeat_interval_seconds, ping_interval_seconds } = event.subscribed;
         if (this.agentId !== agent_id.value) {
           this.agentId = agent_id.value;
-          writeJsonAtomic(this.paths.agentInfoFile(this.agentId), this.agentInfo());
-          writeFileSync(this.paths.latestAgentFile(), this.agentId);
+          this.checkpoint({ t: 'agent', agentId: this.agentId, info: this.agentInfo() });
         }
         this.masterSilenceLimitMs = 3 * Math.max(heartbeat_interval_seconds, ping_interval_seconds) * 1000;
         this.masterSubscribed = true;
@@ -406,7 +442,7 @@ export class Agent {
         const framework = this.frameworks.get(info.id?.value ?? '');
         if (framework && this.agentId) {
           framework.info = info;
-          writeJsonAtomic(this.paths.frameworkInfoFile(this.agentId, info.id?.value ?? ''), info);
+          this.checkpoint({ t: 'framework', info });
         }
         return;
       }
@@ -432,7 +468,7 @@ export class Agent {
     } else {
       return framework;
     }
-    writeJsonAtomic(this.paths.frameworkInfoFile(this.agentId ?? '', frameworkId), info);
+    this.checkpoint({ t: 'framework', info });
     return framework;
   }
 
@@ -512,7 +548,7 @@ export class Agent {
   }
 
   private checkpointTask(task: TaskEntry): void {
-    writeJsonAtomic(this.paths.taskInfoFile(this.agentId ?? '', task.frameworkId, task.executor.executorId, task.info.task_id.value), task.info);
+    this.checkpoint({ t: 'task', frameworkId: task.frameworkId, executorId: task.executor.executorId, info: task.info });
   }
 
   private createExecutor(framework: FrameworkEntry, frameworkId: string, info: ExecutorInfo, kind: ExecutorKind): ExecutorEntry {
@@ -529,11 +565,11 @@ export class Agent {
       else this.launchHostedExecutor(executor, environment);
     } catch (error) {
       this.logger.error({ executorId: executor.executorId, error: (error as Error).message }, 'Failed to launch executor');
-      writeJsonAtomic(this.paths.executorInfoFile(agentId, frameworkId, executor.executorId), executor.checkpoint);
+      this.checkpoint({ t: 'executor', frameworkId, checkpoint: executor.checkpoint });
       setImmediate(() => this.executorTerminated(executor, null, `Failed to launch executor: ${(error as Error).message}`, 'REASON_CONTAINER_LAUNCH_FAILED'));
       return executor;
     }
-    writeJsonAtomic(this.paths.executorInfoFile(agentId, frameworkId, executor.executorId), executor.checkpoint);
+    this.checkpoint({ t: 'executor', frameworkId, checkpoint: executor.checkpoint });
     executor.registrationTimer = setTimeout(() => {
       executor.registrationTimer = null;
       if (executor.state !== 'registering') return;
@@ -806,7 +842,7 @@ export class Agent {
     const update: StatusUpdate = { framework_id: { value: task.frameworkId }, executor_id: { value: task.executor.executorId }, status: stamped };
     const result = task.updates.add(update);
     if (result !== 'added') return;
-    appendUpdateRecord(this.updatesFile(task), { update });
+    this.checkpoint({ t: 'update', frameworkId: task.frameworkId, executorId: task.executor.executorId, taskId: task.info.task_id.value, update });
     task.state = stamped.state;
     task.latestStatus = stamped;
     if (task.updates.front() === update) this.forwardFront(task, false);
@@ -825,10 +861,6 @@ export class Agent {
       uuid: newStatusUuid(),
       ...(task.executor.checkpoint.kind !== 'command' ? { executor_id: { value: task.executor.executorId } } : {}),
     });
-  }
-
-  private updatesFile(task: TaskEntry): string {
-    return this.paths.taskUpdatesFile(this.agentId ?? '', task.frameworkId, task.executor.executorId, task.info.task_id.value);
   }
 
   /** Sends the task's oldest unacknowledged update to the master, and retries it with backoff. */
@@ -854,7 +886,7 @@ export class Agent {
       this.logger.debug({ taskId, uuid }, 'Ignoring an acknowledgement for an update that is not in flight');
       return;
     }
-    appendUpdateRecord(this.updatesFile(task), { ack: uuid });
+    this.checkpoint({ t: 'ack', frameworkId: task.frameworkId, executorId: task.executor.executorId, taskId, uuid });
     task.retryDelayMs = UPDATE_RETRY_MIN_MS;
     this.forwardFront(task, true);
     if (task.updates.finished) {
@@ -989,11 +1021,9 @@ export class Agent {
     const framework = this.frameworks.get(executor.frameworkId);
     if (!framework || framework.executors.get(executor.executorId) !== executor) return;
     framework.executors.delete(executor.executorId);
-    removeTree(this.paths.executorMetaDir(this.agentId ?? '', executor.frameworkId, executor.executorId));
-    if (framework.executors.size === 0) {
-      this.frameworks.delete(executor.frameworkId);
-      removeTree(this.paths.frameworkMetaDir(this.agentId ?? '', executor.frameworkId));
-    }
+    this.checkpoint({ t: 'executor-done', frameworkId: executor.frameworkId, executorId: executor.executorId });
+    if (framework.executors.size === 0) this.frameworks.delete(executor.frameworkId);
+    if (this.journal?.needsCompaction) this.journal.rewrite(this.liveRecords());
   }
 
   // ---------------------------------------------------------------- views

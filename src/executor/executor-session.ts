@@ -14,7 +14,7 @@
  * The session ends (and tells the host, which reports EXECUTOR_EXITED) when every task is terminal
  * and acknowledged, or after a SHUTDOWN once its tasks are dead.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { KillPolicy, TaskGroupInfo, TaskInfo, TaskState, TaskStatus, TaskStatusReason } from '../api/mesos.js';
 import { unreachable } from '../common/assert.js';
 import type { Clock } from '../common/clock.js';
@@ -151,12 +151,12 @@ export class ExecutorSession implements StatusSink {
       source: 'SOURCE_EXECUTOR',
       executor_id: { value: this.options.executorId },
       timestamp: this.options.clock.nowMs() / 1000,
-      uuid: randomBytes(16).toString('base64'),
+      uuid: newStatusUuid(),
       ...(details.message !== undefined ? { message: details.message } : {}),
       ...(details.reason !== undefined ? { reason: details.reason } : {}),
     };
     this.ledger.record(status);
-    this.log.info({ task_id: taskId, state, message: details.message }, 'task status');
+    this.log.debug({ task_id: taskId, state, message: details.message }, 'task status');
     if (this.link === 'subscribed') {
       this.sendQueue.push(status.uuid);
       this.drainSendQueue();
@@ -363,4 +363,9 @@ export class ExecutorSession implements StatusSink {
     if (this.recoveryTimer !== null) clearTimeout(this.recoveryTimer);
     this.recoveryTimer = null;
   }
+}
+
+/** 16 random bytes, base64 as Mesos puts a uuid in JSON; randomUUID draws from a cached pool, randomBytes does not. */
+function newStatusUuid(): string {
+  return Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64');
 }

@@ -46,7 +46,8 @@ export function hostConfigFromEnvironment(env: Readonly<Record<string, string | 
     }
     recoveryTimeoutMs = Number(timeoutText);
   }
-  return { ok: true, config: { agent, hostId, recoveryTimeoutMs, inheritedEnvironment: env } };
+  // A plain copy: reading process.env goes through the runtime on every access, and each task reads it all.
+  return { ok: true, config: { agent, hostId, recoveryTimeoutMs, inheritedEnvironment: { ...env } } };
 }
 
 /** Runs the host until it is done (SHUTDOWN handled, or the agent gone past the recovery timeout). */

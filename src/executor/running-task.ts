@@ -88,8 +88,10 @@ export class RunningTask {
         stderrPath: path.join(this.options.logDirectory, 'stderr'),
       },
       (exit) => this.end(exit),
+      () => {
+        if (!this.terminalFlag) sink.sendStatus(this.id, 'TASK_RUNNING');
+      },
     );
-    if (this.process.started) sink.sendStatus(this.id, 'TASK_RUNNING');
   }
 
   /**

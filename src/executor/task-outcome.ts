@@ -65,9 +65,30 @@ export function commandLineOf(command: CommandInfo | undefined): CommandLine {
   if (command === undefined) return { ok: false, message: 'Task has no command' };
   const value = command.value;
   if (value === undefined || value.length === 0) return { ok: false, message: 'Task command has no value' };
-  if (command.shell ?? true) return { ok: true, file: '/bin/sh', args: ['-c', value], argv0: 'sh' };
+  if (command.shell ?? true) return { ok: true, file: '/bin/sh', args: ['-c', execIfSimple(value)], argv0: 'sh' };
   const argv = command.arguments ?? [];
   return { ok: true, file: value, args: argv.slice(1), argv0: argv[0] ?? value };
+}
+
+/** Words the shell runs itself: `exec` would change or break them (`exit 3`, `cd`, `FOO=1`). */
+const SHELL_BUILTINS = new Set([
+  '.', ':', '[', 'alias', 'bg', 'break', 'cd', 'chdir', 'command', 'continue', 'echo', 'eval', 'exec', 'exit', 'export',
+  'false', 'fc', 'fg', 'getopts', 'hash', 'jobs', 'kill', 'local', 'printf', 'pwd', 'read', 'readonly', 'return', 'set',
+  'shift', 'test', 'times', 'trap', 'true', 'type', 'ulimit', 'umask', 'unalias', 'unset', 'wait',
+]);
+/** One program and plain arguments: nothing the shell would expand, redirect, chain or glob. */
+const SIMPLE_COMMAND = /^[A-Za-z0-9_./-]+(?: +[A-Za-z0-9_./:=,+@%-]+)* *$/;
+
+/**
+ * `sleep 60` becomes `exec sleep 60`: the shell replaces itself with the program instead of
+ * forking it and waiting, as bash does by itself. Same exit status, same signals, one process
+ * per task instead of two — which halves process creation (slow on VMs) and memory per task.
+ */
+export function execIfSimple(value: string): string {
+  const trimmed = value.trim();
+  if (!SIMPLE_COMMAND.test(trimmed)) return value;
+  const program = trimmed.split(' ', 1)[0] as string;
+  return SHELL_BUILTINS.has(program) ? value : `exec ${trimmed}`;
 }
 
 /** Variables of the executor that a task must not see (Mesos strips the executor's token too). */

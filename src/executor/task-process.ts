@@ -9,7 +9,36 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { ForkServer } from './fork-server.js';
+import { TaskLauncher, type SpawnHandlers, type SpawnRequest } from './task-launcher.js';
 import type { CommandLine, TaskExit } from './task-outcome.js';
+
+interface Launcher {
+  readonly usable: boolean;
+  spawn(request: SpawnRequest, handlers: SpawnHandlers): void;
+}
+
+/**
+ * What starts task processes, chosen on first use: the perl fork server (fork-server.ts), else a
+ * worker thread (task-launcher.ts), else this thread. MERIDIAN_SPAWNER=perl|worker|inline forces one.
+ */
+let taskLauncher: Launcher | null | undefined;
+
+function chooseLauncher(): Launcher | null {
+  const wanted = process.env.MERIDIAN_SPAWNER ?? 'perl';
+  if (wanted === 'inline') return null;
+  if (wanted === 'perl') {
+    const server = ForkServer.start();
+    if (server) return server;
+  }
+  return TaskLauncher.start();
+}
+
+function launcher(): Launcher | null {
+  if (taskLauncher === undefined) taskLauncher = chooseLauncher();
+  if (taskLauncher && !taskLauncher.usable) taskLauncher = chooseLauncher();
+  return taskLauncher;
+}
 
 export interface TaskProcessOptions {
   commandLine: Extract<CommandLine, { ok: true }>;
@@ -24,16 +53,21 @@ export class TaskProcess {
   private exit: TaskExit | null = null;
   private escalation: NodeJS.Timeout | null = null;
   private escalationAtMs = Number.POSITIVE_INFINITY;
+  /** A kill that came before the process existed, applied once it does. */
+  private killBeforeStart: { gracePeriodMs: number; nowMs: number } | null = null;
 
-  private constructor(private readonly onExit: (exit: TaskExit) => void) {}
+  private constructor(private readonly onExit: (exit: TaskExit) => void, private readonly onStarted: () => void) {}
 
   /**
-   * Starts the process. Never throws: a failure to start (sandbox files, ENOENT, EACCES) arrives
-   * later through `onExit` as `launch-failed`, and `started` is false.
+   * Starts the process; `onStarted` runs once it exists (at once, or a moment later when a helper
+   * starts it). Never throws: a failure to start (sandbox files, ENOENT, EACCES) arrives through
+   * `onExit` as `launch-failed`.
    */
-  static start(options: TaskProcessOptions, onExit: (exit: TaskExit) => void): TaskProcess {
-    const task = new TaskProcess(onExit);
-    task.spawnChild(options);
+  static start(options: TaskProcessOptions, onExit: (exit: TaskExit) => void, onStarted: () => void): TaskProcess {
+    const task = new TaskProcess(onExit, onStarted);
+    const server = launcher();
+    if (server) task.spawnThrough(server, options);
+    else task.spawnChild(options);
     return task;
   }
 
@@ -55,7 +89,11 @@ export class TaskProcess {
    * grace period (Mesos lets a framework escalate a kill), never lengthen it.
    */
   kill(gracePeriodMs: number, nowMs: number): void {
-    if (this.exit !== null || !this.started) return;
+    if (this.exit !== null) return;
+    if (!this.started) {
+      this.killBeforeStart = { gracePeriodMs, nowMs };
+      return;
+    }
     const killAtMs = nowMs + gracePeriodMs;
     if (killAtMs >= this.escalationAtMs) return;
     const first = this.escalationAtMs === Number.POSITIVE_INFINITY;
@@ -77,6 +115,33 @@ export class TaskProcess {
     if (this.exit === null) this.signalGroup('SIGKILL');
   }
 
+  private spawnThrough(server: Launcher, options: TaskProcessOptions): void {
+    server.spawn(
+      {
+        file: options.commandLine.file,
+        argv0: options.commandLine.argv0,
+        args: options.commandLine.args,
+        cwd: options.cwd,
+        env: options.env,
+        stdoutPath: options.stdoutPath,
+        stderrPath: options.stderrPath,
+      },
+      {
+        started: (pid) => this.markStarted(pid),
+        exited: (exit) => this.finish(exit),
+      },
+    );
+  }
+
+  private markStarted(pid: number): void {
+    if (this.exit !== null) return;
+    this.childPid = pid;
+    this.onStarted();
+    const pendingKill = this.killBeforeStart;
+    this.killBeforeStart = null;
+    if (pendingKill) this.kill(pendingKill.gracePeriodMs, pendingKill.nowMs);
+  }
+
   private spawnChild(options: TaskProcessOptions): void {
     let stdoutFd: number | null = null;
     let stderrFd: number | null = null;
@@ -90,7 +155,7 @@ export class TaskProcess {
         stdio: ['ignore', stdoutFd, stderrFd],
         detached: true,
       });
-      this.childPid = child.pid;
+      if (child.pid !== undefined) setImmediate(() => this.markStarted(child.pid as number));
       child.on('error', (error) => {
         // After a successful spawn, 'error' only reports a failed kill; we signal with process.kill.
         if (!this.started) this.finish({ kind: 'launch-failed', message: `Failed to launch the command: ${error.message}` });

@@ -41,13 +41,15 @@ export interface ClusterOptions {
   agentResources?: string;
   masterFlags?: string[];
   agentFlags?: string[];
+  /** Log level of every process (and the executor hosts); tests keep debug logs for post-mortems. */
+  logLevel?: string;
 }
 
-function launch(args: string[], workDir: string, logFile: string): ClusterProcess {
+function launch(args: string[], workDir: string, logFile: string, logLevel = 'debug'): ClusterProcess {
   const log = openSync(logFile, 'a');
   // MERIDIAN_TEST_NODE_ARGS lets a run profile the processes (e.g. --cpu-prof).
   const nodeArgs = (process.env.MERIDIAN_TEST_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { stdio: ['ignore', log, log], env: { ...process.env, MERIDIAN_LOG_LEVEL: 'debug' } });
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { stdio: ['ignore', log, log], env: { ...process.env, MERIDIAN_LOG_LEVEL: logLevel } });
   closeSync(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { child, workDir, logFile, exited };
@@ -68,6 +70,7 @@ export class TestCluster {
       ['master', '--port=0', `--work_dir=${masterDir}`, '--allocation_interval=100ms', '--agent_ping_timeout=1secs', '--max_agent_ping_timeouts=5', ...(this.options.masterFlags ?? [])],
       masterDir,
       join(this.root, 'master.log'),
+      this.options.logLevel,
     );
     this.masterAddress = await waitFor('the master address', () => {
       const file = join(masterDir, 'master.address');
@@ -85,7 +88,7 @@ export class TestCluster {
       `--resources=${this.options.agentResources ?? 'cpus:4;mem:4096;disk:4096;ports:[31000-32000]'}`,
       ...(this.options.agentFlags ?? []),
     ];
-    const agent = { ...launch(args, workDir, join(this.root, `agent-${index}.log`)), index, args };
+    const agent = { ...launch(args, workDir, join(this.root, `agent-${index}.log`), this.options.logLevel), index, args };
     this.agents[index] = agent;
     return agent;
   }
@@ -137,8 +140,12 @@ export class TestCluster {
         // Already gone.
       }
     }
-    this.master?.child.kill('SIGKILL');
-    await this.master?.exited;
+    if (this.master && this.master.child.exitCode === null) {
+      this.master.child.kill('SIGTERM');
+      await Promise.race([this.master.exited, sleep(3000)]);
+      this.master.child.kill('SIGKILL');
+      await this.master.exited;
+    }
     if (process.env.MERIDIAN_KEEP_TEST_DIRS) {
       process.stderr.write(`kept ${this.root}\n`);
       return;
