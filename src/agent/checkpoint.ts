@@ -6,7 +6,7 @@
  * gives back the executors, tasks and unacknowledged updates. It is rewritten with only what is
  * still live when the agent starts and whenever it has grown large.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { StatusUpdate } from '../api/agent-link/messages.js';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo } from '../api/mesos.js';
@@ -156,8 +156,12 @@ export class Journal {
 
   constructor(readonly file: string) {
     mkdirSync(dirname(file), { recursive: true });
+    // A crash mid-write leaves a torn last line; cut it off, or the next record would be glued to it.
+    const existing = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
+    const intact = existing.lastIndexOf(0x0a) + 1;
+    if (intact < existing.byteLength) truncateSync(file, intact);
     this.fd = openSync(file, 'a');
-    this.bytes = existsSync(file) ? readFileSync(file).byteLength : 0;
+    this.bytes = intact;
   }
 
   static pathIn(workDir: string): string {
