@@ -18,7 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import type { SpawnHandlers, SpawnRequest } from './task-launcher.js';
+import { abandonTasks, type SpawnHandlers, type SpawnRequest } from './task-launcher.js';
 
 const PERL_SCRIPT = String.raw`
 use strict; use warnings; use POSIX (); use Fcntl;
@@ -189,16 +189,7 @@ export class ForkServer {
   private fail(): void {
     if (this.broken) return;
     this.broken = true;
-    for (const pending of new Set([...this.byId.values(), ...this.byPid.values()])) {
-      if (pending.pid !== null) {
-        try {
-          process.kill(-pending.pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-      pending.handlers.exited({ kind: 'launch-failed', message: 'The process launcher of the executor host exited' });
-    }
+    abandonTasks(new Set([...this.byId.values(), ...this.byPid.values()]), 'The process launcher of the executor host exited');
     this.byId.clear();
     this.byPid.clear();
   }

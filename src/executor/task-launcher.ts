@@ -36,6 +36,23 @@ interface Pending {
   pid: number | null;
 }
 
+/**
+ * A launcher died, so these tasks' ends can no longer be observed: kill their process groups and
+ * report them ended, rather than leave tasks nobody watches.
+ */
+export function abandonTasks(tasks: Iterable<{ handlers: SpawnHandlers; pid: number | null }>, message: string): void {
+  for (const task of tasks) {
+    if (task.pid !== null) {
+      try {
+        process.kill(-task.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    task.handlers.exited({ kind: 'launch-failed', message });
+  }
+}
+
 export class TaskLauncher {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -94,16 +111,7 @@ export class TaskLauncher {
   private fail(): void {
     if (this.broken) return;
     this.broken = true;
-    for (const pending of this.pending.values()) {
-      if (pending.pid !== null) {
-        try {
-          process.kill(-pending.pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-      pending.handlers.exited({ kind: 'launch-failed', message: 'The task launcher of the executor host stopped' });
-    }
+    abandonTasks(this.pending.values(), 'The task launcher of the executor host stopped');
     this.pending.clear();
   }
 }
