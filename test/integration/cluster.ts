@@ -81,6 +81,20 @@ export class TestCluster {
     return this;
   }
 
+  /** Kills the master (SIGKILL) and starts a new one on the same address; agents and frameworks reconnect. */
+  async restartMaster(): Promise<void> {
+    this.master.child.kill('SIGKILL');
+    await this.master.exited;
+    const masterDir = join(this.root, 'master');
+    const port = this.masterAddress.split(':')[1] as string;
+    this.master = launch(
+      ['master', `--port=${port}`, `--work_dir=${masterDir}`, '--allocation_interval=100ms', '--agent_ping_timeout=1secs', '--max_agent_ping_timeouts=5', ...(this.options.masterFlags ?? [])],
+      masterDir,
+      join(this.root, 'master.log'),
+      this.options.logLevel,
+    );
+  }
+
   startAgent(index: number, port = 0): AgentProcess {
     const workDir = join(this.root, `agent-${index}`);
     const args = [
@@ -105,7 +119,10 @@ export class TestCluster {
   }
 
   async waitForAgents(count: number): Promise<void> {
-    await waitFor(`${count} active agents`, async () => ((await this.slaves()).filter((s) => s.active).length >= count ? true : undefined));
+    await waitFor(`${count} active agents`, async () => {
+      const slaves = await this.slaves().catch(() => []); // The master may still be starting.
+      return slaves.filter((s) => s.active).length >= count ? true : undefined;
+    });
   }
 
   /** The executor host of an agent, from its checkpoint; tests kill it in `stop()` too. */
