@@ -150,6 +150,7 @@ export class Agent {
   private lastMasterEventMs = 0;
   private masterSilenceLimitMs = 60_000;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly outbox: AgentCall[] = [];
   private registrationAttempts = 0;
   private watchdog: NodeJS.Timeout | null = null;
   private custodian: NodeJS.Timeout | null = null;
@@ -394,8 +395,24 @@ export class Agent {
     this.masterLink.close();
   }
 
+  /**
+   * Calls made in one turn of the event loop go to the master as one BATCH call: a burst of status
+   * updates then costs one request instead of one each.
+   */
   private callMaster(call: AgentCall): void {
     if (!this.agentId || !this.masterSubscribed) return;
+    this.outbox.push(call);
+    if (this.outbox.length === 1) setImmediate(() => this.flushOutbox());
+  }
+
+  private flushOutbox(): void {
+    const calls = this.outbox.splice(0);
+    if (calls.length === 0 || !this.agentId || !this.masterSubscribed) return;
+    this.postToMaster(calls.length === 1 ? (calls[0] as AgentCall) : { type: 'BATCH', batch: calls });
+  }
+
+  private postToMaster(call: AgentCall): void {
+    if (!this.agentId) return;
     postJson(this.options.master, AGENT_LINK_PATH, { ...call, agent_id: { value: this.agentId } }, { [AGENT_ID_HEADER]: this.agentId })
       .then((result) => {
         if (result.status === 403 && this.masterLink) {

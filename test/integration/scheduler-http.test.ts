@@ -1,13 +1,15 @@
 /**
  * The HTTP rules of `POST /api/v1/scheduler`, as Mesos applies them, against a real master on
- * loopback: methods, content types, Accept, malformed bodies, unknown frameworks, and GET /version.
+ * loopback: methods, content types, Accept, malformed bodies, unknown frameworks, and GET /version;
+ * and the batching of the agent link.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveFlags } from '../../src/common/flags.js';
-import { request, type Endpoint } from '../../src/common/http/client.js';
+import { request, subscribe, type Endpoint } from '../../src/common/http/client.js';
 import { createLogger } from '../../src/common/log.js';
 import { MASTER_FLAGS, runMaster, type RunningMaster } from '../../src/master/shell/main.js';
+import { waitFor } from './cluster.js';
 
 let master: RunningMaster;
 let endpoint: Endpoint;
@@ -81,4 +83,23 @@ test('bad input never takes the master down', async () => {
   const garbage = ['', 'null', '[]', '{"type":null}', '{"type":"ACCEPT","framework_id":{"value":""},"accept":{}}', '\u0000\u0001'];
   for (const body of garbage) assert.equal((await call(body)).status, 400, `body ${JSON.stringify(body)}`);
   assert.equal((await request(endpoint, 'GET', '/health')).status, 200);
+});
+
+test('the agent link takes a BATCH of calls, all or nothing', async () => {
+  const events: Array<{ type: string; subscribed?: { agent_id: { value: string } } }> = [];
+  const link = await subscribe(endpoint, '/api/v1/agent-link', {
+    type: 'SUBSCRIBE',
+    subscribe: { agent_info: { hostname: 'fake' }, resources: [], version: '1.11.0' },
+  }, { onEvent: (event) => events.push(event as (typeof events)[number]), onClose: () => undefined });
+  try {
+    const agentId = (await waitFor('SUBSCRIBED', () => events.find((e) => e.type === 'SUBSCRIBED')))?.subscribed?.agent_id.value as string;
+    const post = (body: unknown) => request(endpoint, 'POST', '/api/v1/agent-link', JSON.stringify(body), { ...JSON_HEADERS, 'meridian-agent-id': agentId });
+    const bad = await post({ type: 'BATCH', batch: [{ type: 'PONG' }, { type: 'UPDATE' }] });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /batch\[1\]/);
+    assert.equal((await post({ type: 'BATCH', batch: [{ type: 'PONG' }, { type: 'PONG' }] })).status, 202);
+    assert.equal((await post({ type: 'BATCH', batch: [{ type: 'BATCH', batch: [] }] })).status, 400);
+  } finally {
+    link.close();
+  }
 });

@@ -11,7 +11,7 @@ import {
 } from '../mesos.js';
 import { literals, makeUnionValidator } from '../schema.js';
 
-export const AGENT_CALL_TYPES = ['SUBSCRIBE', 'UPDATE', 'EXECUTOR_EXITED', 'MESSAGE', 'PONG'] as const;
+export const AGENT_CALL_TYPES = ['SUBSCRIBE', 'UPDATE', 'EXECUTOR_EXITED', 'MESSAGE', 'PONG', 'BATCH'] as const;
 export type AgentCallType = (typeof AGENT_CALL_TYPES)[number];
 export const AGENT_CALL_BODY: Readonly<Record<AgentCallType, string | null>> = {
   SUBSCRIBE: 'subscribe',
@@ -19,6 +19,7 @@ export const AGENT_CALL_BODY: Readonly<Record<AgentCallType, string | null>> = {
   EXECUTOR_EXITED: 'executor_exited',
   MESSAGE: 'message',
   PONG: null,
+  BATCH: 'batch',
 };
 
 /** What an agent reports when it (re)subscribes: who it is and everything it runs. */
@@ -53,6 +54,11 @@ export const AgentCall = Type.Object({
     Type.Object({ framework_id: FrameworkID, executor_id: ExecutorID, status: Type.Optional(Type.Integer()) }),
   ),
   message: Type.Optional(Type.Object({ framework_id: FrameworkID, executor_id: ExecutorID, data: Type.String() })),
+  /**
+   * Several calls in one request, applied in order: an agent sends what piled up in one turn of
+   * its event loop (a burst of status updates) as one call. Each is validated on its own.
+   */
+  batch: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 10_000 })),
 });
 export type AgentCall = Static<typeof AgentCall>;
 

@@ -854,6 +854,7 @@ export class MasterCore {
     if (!agent) return;
     switch (call.type) {
       case 'SUBSCRIBE': return;
+      case 'BATCH': return; // Unpacked by the shell into its calls.
       case 'PONG':
         agent.awaitingPong = false;
         agent.missedPings = 0;

@@ -139,7 +139,19 @@ export class MasterShell {
     const connection = this.core.agentConnection(agentId);
     if (connection === undefined) return sendText(reply, 403, `Agent ${agentId} is not registered`);
     if (connection === null) return sendText(reply, 403, `Agent ${agentId} is not subscribed`);
-    this.step({ kind: 'agent-call', agentId, call });
+    if (call.type !== 'BATCH') {
+      this.step({ kind: 'agent-call', agentId, call });
+      return reply.code(202).send();
+    }
+    // All or nothing: a batch with one bad call is refused whole, so nothing is applied twice on retry.
+    const calls: AgentCall[] = [];
+    for (const [index, item] of (call.batch ?? []).entries()) {
+      const checked = validateAgentCall(item);
+      if (!checked.ok) return sendText(reply, 400, `batch[${index}]: ${checked.error}`);
+      if (checked.value.type === 'SUBSCRIBE' || checked.value.type === 'BATCH') return sendText(reply, 400, `batch[${index}]: ${checked.value.type} cannot be batched`);
+      calls.push(checked.value);
+    }
+    for (const item of calls) this.step({ kind: 'agent-call', agentId, call: item });
     return reply.code(202).send();
   }
 
