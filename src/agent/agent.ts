@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, symlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -124,9 +124,15 @@ function isAlive(pid: number | null | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // An exited process whose parent died waits as a zombie until init reaps it; it is not alive.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // No /proc here: trust the signal check.
   }
 }
 
@@ -255,7 +261,7 @@ export class Agent {
     this.recovering = true;
     const host = readJson<{ hostId: string; pid: number }>(this.paths.executorHostFile());
     if (host && isAlive(host.pid)) this.host = { hostId: host.hostId, pid: host.pid, stream: null, pending: [] };
-    let waiting = 0;
+    // Rebuild everything first: ending one executor may forget its framework if it looks empty.
     for (const framework of recovered.frameworks) {
       const entry: FrameworkEntry = { info: framework.info, executors: new Map() };
       this.frameworks.set(framework.info.id?.value ?? '', entry);
@@ -263,13 +269,13 @@ export class Agent {
         const executor = this.newExecutorEntry(framework.info.id?.value ?? '', checkpoint);
         entry.executors.set(executor.executorId, executor);
         for (const { info, records } of tasks) this.recoverTask(executor, info, records);
-        const alive = checkpoint.kind === 'custom' ? isAlive(checkpoint.pid) : this.host !== null;
-        if (!alive) {
-          this.executorTerminated(executor, null, 'Executor did not survive the agent restart', 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT');
-          continue;
-        }
-        waiting++;
       }
+    }
+    let waiting = 0;
+    for (const executor of this.allExecutors()) {
+      const alive = executor.checkpoint.kind === 'custom' ? isAlive(executor.checkpoint.pid) : this.host !== null;
+      if (alive) waiting++;
+      else this.executorTerminated(executor, null, 'Executor did not survive the agent restart', 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT');
     }
     this.logger.info({ agentId: this.agentId, executors: waiting }, 'Recovered checkpointed state; waiting for executors to resubscribe');
     // Executors that do not come back in time are considered gone, as in Mesos.

@@ -14,7 +14,7 @@ export const AGENT_FLAGS: readonly FlagSpec[] = [
   },
   { name: 'attributes', kind: 'string', help: "Attributes offered with the agent's resources: 'rack:r1;zone:a'" },
   { name: 'executor_registration_timeout', kind: 'duration', default: '1mins', help: 'How long an executor may take to subscribe before its tasks fail' },
-  { name: 'executor_reregistration_timeout', kind: 'duration', default: '5secs', help: 'After an agent restart, how long executors have to resubscribe' },
+  { name: 'executor_reregistration_timeout', kind: 'duration', default: '2secs', help: 'After an agent restart, how long executors have to resubscribe' },
   { name: 'executor_shutdown_grace_period', kind: 'duration', default: '5secs', help: 'Time an executor has to stop its tasks when shut down' },
   { name: 'recovery_timeout', kind: 'duration', default: '15mins', help: 'How long executors wait for a restarting agent before they kill their tasks and exit' },
   { name: 'registration_backoff_factor', kind: 'duration', default: '1secs', help: 'Upper bound of the first wait before (re)subscribing to the master; doubles on each failure up to 1mins' },

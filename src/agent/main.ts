@@ -68,7 +68,7 @@ export async function runAgent(flags: FlagValues, logger: Logger): Promise<Runni
       attributes,
       version: MESOS_VERSION,
       executorRegistrationTimeoutMs: Number(flags.executor_registration_timeout ?? 60_000),
-      executorReregistrationTimeoutMs: Number(flags.executor_reregistration_timeout ?? 5000),
+      executorReregistrationTimeoutMs: Number(flags.executor_reregistration_timeout ?? 2000),
       executorShutdownGracePeriodMs: Number(flags.executor_shutdown_grace_period ?? 5000),
       recoveryTimeoutMs: Number(flags.recovery_timeout ?? 900_000),
       registrationBackoffMs: Number(flags.registration_backoff_factor ?? 1000),

@@ -6,8 +6,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TestCluster, waitFor } from './cluster.js';
 import { TestFramework } from './test-framework.js';
+
+const CUSTOM_EXECUTOR = fileURLToPath(new URL('../../../test/fixtures/custom-executor.mjs', import.meta.url));
 
 let cluster: TestCluster;
 let framework: TestFramework;
@@ -104,6 +107,26 @@ test('a task group runs under one executor, and one failure kills the group', as
   const ok = await framework.waitForState('group-ok', ['TASK_KILLED', 'TASK_FINISHED', 'TASK_FAILED'], 20_000);
   assert.equal(ok.state, 'TASK_KILLED');
   assert.equal(ok.executor_id?.value, 'group-executor');
+});
+
+test("a framework's own executor runs its tasks over the Executor API", async () => {
+  const executor = {
+    executor_id: { value: 'custom-executor' },
+    name: 'a third-party executor',
+    command: { value: `${JSON.stringify(process.execPath)} ${JSON.stringify(CUSTOM_EXECUTOR)}`, shell: true },
+    resources: [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR' as const, scalar: { value: 32 } }],
+  };
+  framework.launch({ id: 'custom-1', command: '', executor, data: 'first' });
+  const first = await framework.waitForState('custom-1', ['TASK_FINISHED', 'TASK_FAILED', 'TASK_LOST'], 20_000);
+  assert.equal(first.state, 'TASK_FINISHED', first.message);
+  assert.equal(first.message, 'custom executor says: first');
+  assert.deepEqual(framework.states('custom-1'), ['TASK_RUNNING', 'TASK_FINISHED']);
+  // A second task on the same agent goes to the executor already running there.
+  framework.launch({ id: 'custom-2', command: '', executor, data: 'second' });
+  const second = await framework.waitForState('custom-2', ['TASK_FINISHED', 'TASK_FAILED', 'TASK_LOST'], 20_000);
+  assert.equal(second.message, 'custom executor says: second');
+  await waitFor('the executor to exit', () =>
+    framework.events.some((e) => e.type === 'FAILURE' && e.failure.executor_id?.value === 'custom-executor') ? true : undefined, 20_000);
 });
 
 test('an agent restarted keeps its running task, which finishes', async () => {

@@ -12,6 +12,10 @@ export interface TaskSpec {
   cpus?: number;
   mem?: number;
   killGraceSeconds?: number;
+  /** The framework's own executor for this task (else the built-in command executor runs it). */
+  executor?: ExecutorInfo;
+  /** TaskInfo.data, given as text. */
+  data?: string;
 }
 
 export function scalar(name: string, value: number) {
@@ -75,7 +79,8 @@ export class TestFramework {
       task_id: { value: spec.id },
       agent_id: { value: agentId },
       resources: [scalar('cpus', spec.cpus ?? 0.1), scalar('mem', spec.mem ?? 32)],
-      command: { value: spec.command, shell: true },
+      ...(spec.executor ? { executor: spec.executor } : { command: { value: spec.command, shell: true } }),
+      ...(spec.data !== undefined ? { data: Buffer.from(spec.data).toString('base64') } : {}),
       ...(spec.killGraceSeconds !== undefined ? { kill_policy: { grace_period: { nanoseconds: spec.killGraceSeconds * 1e9 } } } : {}),
     };
   }
