@@ -208,6 +208,8 @@ describe('executor host', () => {
   test('a task that ignores SIGTERM is SIGKILLed when its kill policy grace period ends', async () => {
     await runCommandTask(agent, root, 'stubborn', task('stubborn-task', { value: 'trap "" TERM; sleep 60' }, graceMs(500)));
     await waitFor('TASK_RUNNING', () => states(agent, 'stubborn', 'stubborn-task').includes('TASK_RUNNING'));
+    // RUNNING is sent once the process exists; give the shell a moment to install its trap.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const killedAt = Date.now();
     agent.sendToExecutor('stubborn', { type: 'KILL', kill: { task_id: { value: 'stubborn-task' } } });
     const killed = await terminalUpdate(agent, 'stubborn', 'stubborn-task');
