@@ -9,6 +9,7 @@ import { encodeRecord } from '../recordio.js';
 export const STREAM_BACKLOG_BYTES_MAX = 16 * 1024 * 1024;
 /** How long a closing stream may take to flush before its socket is destroyed. */
 export const CLOSE_FLUSH_MS_MAX = 1000;
+const KEEPALIVE_IDLE_MS = 30_000;
 
 export interface EventStreamOptions {
   /** Extra response headers, e.g. `Mesos-Stream-Id`. */
@@ -30,6 +31,9 @@ export class EventStream {
     });
     response.flushHeaders();
     response.socket?.setNoDelay(true);
+    // A peer that vanished without closing (a partition, a dead host) is found by TCP keepalive
+    // even while there is nothing to send; heartbeats find it from the other side.
+    response.socket?.setKeepAlive(true, KEEPALIVE_IDLE_MS);
     response.on('close', () => this.markClosed());
     if (options.heartbeatIntervalMs > 0) {
       this.heartbeatTimer = setInterval(() => this.sendRaw('{"type":"HEARTBEAT"}'), options.heartbeatIntervalMs);
