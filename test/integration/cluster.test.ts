@@ -129,6 +129,9 @@ test("a framework's own executor runs its tasks over the Executor API", async ()
     framework.events.some((e) => e.type === 'FAILURE' && e.failure.executor_id?.value === 'custom-executor') ? true : undefined, 20_000);
 });
 
+// Runs right after the custom executor test on purpose: that executor may still be alive on the
+// agent we kill, and dies with it. Recovery once dropped a live executor when it ended a dead one
+// of the same framework first.
 test('an agent restarted keeps its running task, which finishes', async () => {
   framework.launch({ id: 'survivor', command: 'sleep 4' });
   const running = await framework.waitForState('survivor', ['TASK_RUNNING']);
