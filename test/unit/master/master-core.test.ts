@@ -225,3 +225,20 @@ test('LAUNCH_GROUP runs under one DEFAULT executor; an invalid group fails as a 
   assert.deepEqual(agentEvents(good, agentId).map((e) => e.type), ['RUN_TASK_GROUP']);
   assert.equal(h.core.frameworks.get(frameworkId)?.tasks.size, 2);
 });
+
+test('a task that ended on a lost agent, but whose end the framework was never sent, is reported lost', () => {
+  const h = new Harness();
+  const agentId = h.addAgent();
+  const { frameworkId } = h.subscribe('legacy');
+  const [offer] = h.allocate();
+  h.launch(frameworkId, offer!, [{ id: 't1' }]);
+  // The agent forwards RUNNING while it already knows the task finished (FINISHED waits for the ack).
+  const status = { task_id: { value: 't1' }, state: 'TASK_RUNNING' as const, source: 'SOURCE_EXECUTOR' as const, uuid: 'u1', agent_id: { value: agentId } };
+  h.step({ kind: 'agent-call', agentId, call: { type: 'UPDATE', update: { framework_id: { value: frameworkId }, status, latest_state: 'TASK_FINISHED' } } });
+  let last: ReturnType<Harness['step']> = [];
+  for (let i = 0; i < 6; i++) last = last.concat(h.step({ kind: 'ping-tick' }));
+  const [lost] = updatesIn(last);
+  assert.equal(lost?.task_id.value, 't1', 'the framework, which last heard RUNNING, is told');
+  assert.equal(lost?.state, 'TASK_LOST');
+  assert.equal(lost?.reason, 'REASON_AGENT_REMOVED');
+});
