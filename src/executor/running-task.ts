@@ -73,12 +73,14 @@ export class RunningTask {
       this.end({ kind: 'killed-before-launch' });
       return;
     }
-    sink.sendStatus(this.id, 'TASK_STARTING');
     const commandLine = commandLineOf(task.command);
     if (!commandLine.ok) {
+      sink.sendStatus(this.id, 'TASK_STARTING');
       this.end({ kind: 'launch-failed', message: commandLine.message });
       return;
     }
+    // The process is asked for first and TASK_STARTING sent while it is being created; the
+    // launcher reports back asynchronously, so STARTING still goes out before RUNNING or an end.
     this.process = TaskProcess.start(
       {
         commandLine,
@@ -92,6 +94,7 @@ export class RunningTask {
         if (!this.terminalFlag) sink.sendStatus(this.id, 'TASK_RUNNING');
       },
     );
+    sink.sendStatus(this.id, 'TASK_STARTING');
   }
 
   /**
