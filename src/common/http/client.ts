@@ -89,11 +89,19 @@ export class SubscribeRefusedError extends Error {
   }
 }
 
+/** How long a subscription may wait for its response headers before the attempt is abandoned. */
+export const SUBSCRIBE_ANSWER_MS_MAX = 15_000;
+
 /**
  * Opens a subscription. Resolves once a 200 arrives (events then flow to `onEvent`); rejects with
- * SubscribeRefusedError for any other status, or with the connection error.
+ * SubscribeRefusedError for any other status, or with the connection error — including when no
+ * answer comes within `answerTimeoutMs` (a peer that accepts connections but is stuck, or a link
+ * that drops packets), so callers retry instead of waiting forever.
  */
-export function subscribe(endpoint: Endpoint, path: string, message: unknown, handlers: StreamHandlers, headers: Record<string, string> = {}): Promise<Subscription> {
+export function subscribe(
+  endpoint: Endpoint, path: string, message: unknown, handlers: StreamHandlers, headers: Record<string, string> = {},
+  answerTimeoutMs = SUBSCRIBE_ANSWER_MS_MAX,
+): Promise<Subscription> {
   const body = JSON.stringify(message);
   return new Promise((resolve, reject) => {
     const req = http.request({
@@ -105,7 +113,11 @@ export function subscribe(endpoint: Endpoint, path: string, message: unknown, ha
       headers: withLength({ 'content-type': 'application/json', accept: 'application/json', ...headers }, body),
     });
     req.on('error', reject);
+    const answerTimer = setTimeout(() => req.destroy(new Error(`no answer within ${answerTimeoutMs} ms`)), answerTimeoutMs);
+    answerTimer.unref();
+    req.on('close', () => clearTimeout(answerTimer));
     req.on('response', (res) => {
+      clearTimeout(answerTimer);
       if (res.statusCode !== 200) {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
