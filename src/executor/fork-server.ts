@@ -130,6 +130,10 @@ export class ForkServer {
     return !this.broken;
   }
 
+  get starting(): number {
+    return this.byId.size - this.byPid.size;
+  }
+
   spawn(request: SpawnRequest, handlers: SpawnHandlers): void {
     const id = String(this.nextId++);
     if (this.byId.size === 0 && this.byPid.size === 0) this.busy();

@@ -79,6 +79,12 @@ export class TaskLauncher {
     return !this.broken;
   }
 
+  get starting(): number {
+    let starting = 0;
+    for (const pending of this.pending.values()) if (pending.pid === null) starting++;
+    return starting;
+  }
+
   spawn(request: SpawnRequest, handlers: SpawnHandlers): void {
     const id = this.nextId++;
     if (this.pending.size === 0) this.worker.ref();
