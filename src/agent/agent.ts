@@ -21,14 +21,16 @@ import {
   type AgentInfo, type Attribute, type CommandInfo, type ExecutorInfo, type FrameworkInfo, type Resource, type Task,
   type TaskGroupInfo, type TaskInfo, type TaskState, type TaskStatus,
 } from '../api/mesos.js';
-import { literals, makeUnionValidator, parseAndValidate } from '../api/schema.js';
+import { literals, makeUnionValidator } from '../api/schema.js';
+import { newStatusUuid } from '../common/status-uuid.js';
 import { formatEndpoint, postJson, subscribe, type Endpoint, type Subscription } from '../common/http/client.js';
 import { EventStream } from '../common/http/event-stream.js';
-import { checkCallRequest, sendText, sendViolation } from '../common/http/mesos-http.js';
+import { readCall, sendText } from '../common/http/mesos-http.js';
 import type { Logger } from '../common/log.js';
+import { summarize } from '../common/resources/resources.js';
 import { StatusUpdateStream } from './core/status-update-stream.js';
 import {
-  Journal, readJson, writeJsonAtomic,
+  Journal, readJson, recordsOf, writeJsonAtomic,
   type ExecutorCheckpoint, type ExecutorKind, type JournalRecord, type RecoveredAgent, type UpdateRecord,
 } from './checkpoint.js';
 import { AgentPaths } from './paths.js';
@@ -117,7 +119,6 @@ const HostCall = Type.Object({
 type HostCall = typeof HostCall.static;
 const validateHostCall = makeUnionValidator<HostCall>('executor-host::Call', HostCall, { SUBSCRIBE: 'subscribe', EXECUTOR_EXITED: 'executor_exited' });
 
-const newStatusUuid = (): string => Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64');
 const nowSeconds = (): number => Date.now() / 1000;
 
 function isAlive(pid: number | null | undefined): boolean {
@@ -189,7 +190,7 @@ export class Agent {
   /** Recovers checkpointed executors (waiting for them to resubscribe), then registers with the master. */
   async start(): Promise<void> {
     mkdirSync(this.paths.metaDir(), { recursive: true });
-    const journalFile = Journal.pathIn(this.options.workDir);
+    const journalFile = this.paths.journalFile();
     const recovered = Journal.recover(journalFile);
     this.journal = new Journal(journalFile);
     if (recovered) {
@@ -231,27 +232,22 @@ export class Agent {
   /** The journal records of what the agent still looks after (a compacted journal). */
   private liveRecords(): JournalRecord[] {
     if (!this.agentId) return [];
-    const records: JournalRecord[] = [{ t: 'agent', agentId: this.agentId, info: this.agentInfo() }];
-    for (const [frameworkId, framework] of this.frameworks) {
-      records.push({ t: 'framework', info: framework.info });
-      for (const executor of framework.executors.values()) {
-        const executorId = executor.executorId;
-        records.push({ t: 'executor', frameworkId, checkpoint: executor.checkpoint });
-        for (const task of executor.tasks.values()) {
-          const taskId = task.info.task_id.value;
-          records.push({ t: 'task', frameworkId, executorId, info: task.info });
-          const pending = task.updates.unacknowledged();
-          if (pending.length === 0 && task.latestStatus) {
-            // All acknowledged: keep the latest state, as an update already acknowledged.
-            const uuid = task.latestStatus.uuid ?? '';
-            records.push({ t: 'update', frameworkId, executorId, taskId, update: { framework_id: { value: frameworkId }, executor_id: { value: executorId }, status: task.latestStatus } });
-            records.push({ t: 'ack', frameworkId, executorId, taskId, uuid });
-          }
-          for (const update of pending) records.push({ t: 'update', frameworkId, executorId, taskId, update });
-        }
-      }
-    }
-    return records;
+    const frameworks = [...this.frameworks.entries()].map(([frameworkId, framework]) => ({
+      info: framework.info,
+      executors: [...framework.executors.values()].map((executor) => ({
+        checkpoint: executor.checkpoint,
+        tasks: [...executor.tasks.values()].map((task) => ({ info: task.info, records: this.liveUpdateRecords(frameworkId, task) })),
+      })),
+    }));
+    return recordsOf({ agentId: this.agentId, info: this.agentInfo(), frameworks });
+  }
+
+  /** A task's unacknowledged updates; when all are acknowledged, its latest one as already acknowledged. */
+  private liveUpdateRecords(frameworkId: string, task: TaskEntry): UpdateRecord[] {
+    const pending = task.updates.unacknowledged();
+    if (pending.length > 0 || !task.latestStatus) return pending.map((update) => ({ update }));
+    const update: StatusUpdate = { framework_id: { value: frameworkId }, executor_id: { value: task.executor.executorId }, status: task.latestStatus };
+    return [{ update }, { ack: task.latestStatus.uuid ?? '' }];
   }
 
   // ---------------------------------------------------------------- recovery
@@ -704,11 +700,8 @@ export class Agent {
   }
 
   private onHostRequest(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
-    const violation = checkCallRequest(request);
-    if (violation) return sendViolation(reply, violation);
-    const parsed = parseAndValidate(String(request.body ?? ''), validateHostCall);
-    if (!parsed.ok) return sendText(reply, 400, parsed.error);
-    const call = parsed.value;
+    const call = readCall(request, reply, validateHostCall);
+    if (!call) return reply;
     if (call.type === 'SUBSCRIBE') {
       const { host_id, pid } = call.subscribe as NonNullable<HostCall['subscribe']>;
       if (this.host && this.host.hostId !== host_id && (this.host.stream || isAlive(this.host.pid))) {
@@ -779,11 +772,8 @@ export class Agent {
   // ---------------------------------------------------------------- Executor API
 
   private onExecutorRequest(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
-    const violation = checkCallRequest(request);
-    if (violation) return sendViolation(reply, violation);
-    const parsed = parseAndValidate(String(request.body ?? ''), validateExecutorCall);
-    if (!parsed.ok) return sendText(reply, 400, parsed.error);
-    const call: ExecutorCall = parsed.value;
+    const call = readCall(request, reply, validateExecutorCall);
+    if (!call) return reply;
     const framework = this.frameworks.get(call.framework_id.value);
     const executor = framework?.executors.get(call.executor_id.value);
     if (!framework || !executor || executor.state === 'terminated') {
@@ -1072,7 +1062,7 @@ export class Agent {
       id: this.agentId ?? '',
       pid: `slave(1)@${this.options.ip}:${this.options.port}`,
       hostname: this.options.hostname,
-      resources: summarizeForState(this.options.resources),
+      resources: summarize(this.options.resources),
       attributes: Object.fromEntries(this.options.attributes.map((a) => [a.name, a.scalar?.value ?? a.text?.value ?? ''])),
       master_hostname: this.options.master.host,
       flags: this.options.flags,
@@ -1109,12 +1099,3 @@ function pointLatestRunAt(directory: string, containerId: string): void {
   }
 }
 
-function summarizeForState(resources: readonly Resource[]): Record<string, number | string> {
-  const summary: Record<string, number | string> = {};
-  for (const resource of resources) {
-    if (resource.type === 'SCALAR') summary[resource.name] = (Number(summary[resource.name] ?? 0) + (resource.scalar?.value ?? 0));
-    else if (resource.type === 'RANGES') summary[resource.name] = `[${(resource.ranges?.range ?? []).map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
-    else if (resource.type === 'SET') summary[resource.name] = `{${(resource.set?.item ?? []).join(', ')}}`;
-  }
-  return summary;
-}

@@ -7,7 +7,7 @@
  * still live when the agent starts and whenever it has grown large.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { StatusUpdate } from '../api/agent-link/messages.js';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo } from '../api/mesos.js';
 
@@ -162,10 +162,6 @@ export class Journal {
     if (intact < existing.byteLength) truncateSync(file, intact);
     this.fd = openSync(file, 'a');
     this.bytes = intact;
-  }
-
-  static pathIn(workDir: string): string {
-    return join(workDir, 'meta', 'journal');
   }
 
   /** What the journal holds now, or null when it is empty (a fresh work dir). */

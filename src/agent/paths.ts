@@ -14,6 +14,11 @@ export class AgentPaths {
     return join(this.workDir, 'meta');
   }
 
+  /** The agent's checkpoint journal (see checkpoint.ts). */
+  journalFile(): string {
+    return join(this.metaDir(), 'journal');
+  }
+
   executorHostFile(): string {
     return join(this.metaDir(), 'executor-host.json');
   }

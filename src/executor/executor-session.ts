@@ -14,12 +14,12 @@
  * The session ends (and tells the host, which reports EXECUTOR_EXITED) when every task is terminal
  * and acknowledged, or after a SHUTDOWN once its tasks are dead.
  */
-import { randomUUID } from 'node:crypto';
 import type { KillPolicy, TaskGroupInfo, TaskInfo, TaskState, TaskStatus, TaskStatusReason } from '../api/mesos.js';
 import { unreachable } from '../common/assert.js';
 import type { Clock } from '../common/clock.js';
 import { formatEndpoint, postJson, subscribe, type Endpoint, type Subscription } from '../common/http/client.js';
 import type { Logger } from '../common/log.js';
+import { newStatusUuid } from '../common/status-uuid.js';
 import { parseExecutorEvent, type ReceivedExecutorEvent } from './executor-events.js';
 import { StatusLedger } from './status-ledger.js';
 
@@ -363,9 +363,4 @@ export class ExecutorSession implements StatusSink {
     if (this.recoveryTimer !== null) clearTimeout(this.recoveryTimer);
     this.recoveryTimer = null;
   }
-}
-
-/** 16 random bytes, base64 as Mesos puts a uuid in JSON; randomUUID draws from a cached pool, randomBytes does not. */
-function newStatusUuid(): string {
-  return Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64');
 }

@@ -25,9 +25,10 @@ interface Launcher {
  * worker thread (task-launcher.ts), else this thread. MERIDIAN_SPAWNER=perl|worker|inline forces one.
  */
 let taskLauncher: Launcher | null | undefined;
+const pinnedSpawner = process.env.MERIDIAN_SPAWNER;
 
 function chooseLauncher(): Launcher | null {
-  const wanted = process.env.MERIDIAN_SPAWNER ?? 'perl';
+  const wanted = pinnedSpawner ?? 'perl';
   if (wanted === 'inline') return null;
   if (wanted === 'perl') {
     const server = ForkServer.start();
@@ -42,7 +43,7 @@ function launcher(): Launcher | null {
   // A burst (the launcher still busy with earlier tasks) is spawned from this thread: the helper
   // starts one task soonest, but costs more CPU per process than Node's own spawn, which then
   // sustains about twice the launch rate. MERIDIAN_SPAWNER pins one way for all.
-  if (taskLauncher && taskLauncher.starting > 0 && process.env.MERIDIAN_SPAWNER === undefined) return null;
+  if (taskLauncher && taskLauncher.starting > 0 && pinnedSpawner === undefined) return null;
   return taskLauncher;
 }
 

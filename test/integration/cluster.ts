@@ -65,15 +65,9 @@ export class TestCluster {
   constructor(private readonly options: ClusterOptions = {}) {}
 
   async start(): Promise<this> {
-    const masterDir = join(this.root, 'master');
-    this.master = launch(
-      ['master', '--port=0', `--work_dir=${masterDir}`, '--allocation_interval=100ms', '--agent_ping_timeout=1secs', '--max_agent_ping_timeouts=5', ...(this.options.masterFlags ?? [])],
-      masterDir,
-      join(this.root, 'master.log'),
-      this.options.logLevel,
-    );
+    this.launchMaster('0');
     this.masterAddress = await waitFor('the master address', () => {
-      const file = join(masterDir, 'master.address');
+      const file = join(this.root, 'master', 'master.address');
       return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
     });
     for (let i = 0; i < (this.options.agents ?? 2); i++) this.startAgent(i);
@@ -85,8 +79,12 @@ export class TestCluster {
   async restartMaster(): Promise<void> {
     this.master.child.kill('SIGKILL');
     await this.master.exited;
+    this.launchMaster(this.masterAddress.split(':')[1] as string);
+  }
+
+  /** Fast pings and allocations, so losses are noticed within seconds. */
+  private launchMaster(port: string): void {
     const masterDir = join(this.root, 'master');
-    const port = this.masterAddress.split(':')[1] as string;
     this.master = launch(
       ['master', `--port=${port}`, `--work_dir=${masterDir}`, '--allocation_interval=100ms', '--agent_ping_timeout=1secs', '--max_agent_ping_timeouts=5', ...(this.options.masterFlags ?? [])],
       masterDir,

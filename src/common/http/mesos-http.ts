@@ -4,6 +4,7 @@
  * and for streamed responses an `Accept` that allows JSON (406).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseAndValidate, type Validation } from '../../api/schema.js';
 
 export type RuleViolation = { status: 400 | 405 | 406 | 415; message: string };
 
@@ -38,4 +39,22 @@ export function sendText(reply: FastifyReply, status: number, message: string): 
 
 export function sendViolation(reply: FastifyReply, violation: RuleViolation): FastifyReply {
   return sendText(reply, violation.status, violation.message);
+}
+
+/**
+ * The preamble of every call endpoint: the HTTP rules above, then the body parsed and validated.
+ * Answers the request itself (4xx naming the problem) and returns null when the call is refused.
+ */
+export function readCall<T>(request: FastifyRequest, reply: FastifyReply, validate: (input: unknown) => Validation<T>): T | null {
+  const violation = checkCallRequest(request);
+  if (violation) {
+    sendViolation(reply, violation);
+    return null;
+  }
+  const parsed = parseAndValidate(String(request.body ?? ''), validate);
+  if (!parsed.ok) {
+    sendText(reply, 400, parsed.error);
+    return null;
+  }
+  return parsed.value;
 }

@@ -7,11 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validateAgentCall, type AgentCall } from '../../api/agent-link/messages.js';
-import { parseAndValidate } from '../../api/schema.js';
 import { validateSchedulerCall, type SchedulerCall } from '../../api/scheduler/calls.js';
 import type { Clock } from '../../common/clock.js';
 import { EventStream } from '../../common/http/event-stream.js';
-import { acceptsJson, checkCallRequest, sendText, sendViolation } from '../../common/http/mesos-http.js';
+import { acceptsJson, readCall, sendText } from '../../common/http/mesos-http.js';
 import type { AgentId, FrameworkId } from '../../common/ids.js';
 import type { Logger } from '../../common/log.js';
 import type { MasterCore } from '../core/master-core.js';
@@ -81,11 +80,8 @@ export class MasterShell {
   // ---------------------------------------------------------------- scheduler API
 
   private onSchedulerRequest(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
-    const violation = checkCallRequest(request);
-    if (violation) return sendViolation(reply, violation);
-    const parsed = parseAndValidate(String(request.body ?? ''), validateSchedulerCall);
-    if (!parsed.ok) return sendText(reply, 400, parsed.error);
-    const call = parsed.value;
+    const call = readCall(request, reply, validateSchedulerCall);
+    if (!call) return reply;
     if (call.type === 'SUBSCRIBE') return this.onSchedulerSubscribe(request, reply, call as SchedulerCall & { type: 'SUBSCRIBE' });
     const frameworkId = call.framework_id?.value as FrameworkId | undefined;
     if (frameworkId === undefined) return sendText(reply, 400, "Failed to validate scheduler::Call: Expecting 'framework_id' to be present");
@@ -120,11 +116,8 @@ export class MasterShell {
   // ---------------------------------------------------------------- agent link
 
   private onAgentLinkRequest(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
-    const violation = checkCallRequest(request);
-    if (violation) return sendViolation(reply, violation);
-    const parsed = parseAndValidate(String(request.body ?? ''), validateAgentCall);
-    if (!parsed.ok) return sendText(reply, 400, parsed.error);
-    const call: AgentCall = parsed.value;
+    const call = readCall(request, reply, validateAgentCall);
+    if (!call) return reply;
     if (call.type === 'SUBSCRIBE') {
       if (!acceptsJson(request)) return sendText(reply, 406, "Expecting 'Accept' to allow 'application/json'");
       const connectionId = randomUUID() as ConnectionId;
@@ -162,36 +155,20 @@ export class MasterShell {
       case 'to-framework':
         this.frameworkStreams.get(effect.frameworkId)?.stream.send(effect.event);
         return;
-      case 'framework-stream-open': {
-        const open = this.openStream(effect.connectionId, true);
-        if (!open) return;
-        this.frameworkStreams.set(effect.frameworkId, open);
-        open.stream.send(effect.event);
-        open.stream.onClose(() => {
-          if (this.frameworkStreams.get(effect.frameworkId)?.connectionId !== effect.connectionId) return;
-          this.frameworkStreams.delete(effect.frameworkId);
-          this.step({ kind: 'framework-disconnected', frameworkId: effect.frameworkId, connectionId: effect.connectionId });
-        });
+      case 'framework-stream-open':
+        this.openStream(this.frameworkStreams, effect.frameworkId, effect.connectionId, effect.event, true, () =>
+          this.step({ kind: 'framework-disconnected', frameworkId: effect.frameworkId, connectionId: effect.connectionId }));
         return;
-      }
       case 'framework-stream-close':
         this.closeStream(effect.connectionId, this.frameworkStreams, effect.event);
         return;
       case 'to-agent':
         this.agentStreams.get(effect.agentId)?.stream.send(effect.event);
         return;
-      case 'agent-stream-open': {
-        const open = this.openStream(effect.connectionId, false);
-        if (!open) return;
-        this.agentStreams.set(effect.agentId, open);
-        open.stream.send(effect.event);
-        open.stream.onClose(() => {
-          if (this.agentStreams.get(effect.agentId)?.connectionId !== effect.connectionId) return;
-          this.agentStreams.delete(effect.agentId);
-          this.step({ kind: 'agent-disconnected', agentId: effect.agentId, connectionId: effect.connectionId });
-        });
+      case 'agent-stream-open':
+        this.openStream(this.agentStreams, effect.agentId, effect.connectionId, effect.event, false, () =>
+          this.step({ kind: 'agent-disconnected', agentId: effect.agentId, connectionId: effect.connectionId }));
         return;
-      }
       case 'agent-stream-close':
         this.closeStream(effect.connectionId, this.agentStreams, effect.event);
         return;
@@ -228,13 +205,25 @@ export class MasterShell {
     }
   }
 
-  private openStream(connectionId: ConnectionId, withStreamId: boolean): OpenStream | null {
+  /**
+   * Turns a pending subscription into the open stream of `key`, sends its first event, and tells
+   * the core when it closes — unless a newer stream has replaced it by then.
+   */
+  private openStream<K>(
+    streams: Map<K, OpenStream>, key: K, connectionId: ConnectionId, first: unknown, withStreamId: boolean, onLost: () => void,
+  ): void {
     const pending = this.pending.get(connectionId);
-    if (!pending) return null;
+    if (!pending) return;
     this.pending.delete(connectionId);
     const headers: Record<string, string> = withStreamId ? { 'Mesos-Stream-Id': pending.streamId } : {};
     const stream = new EventStream(pending.response, { heartbeatIntervalMs: this.options.heartbeatIntervalMs, headers });
-    return { connectionId, stream, streamId: pending.streamId };
+    streams.set(key, { connectionId, stream, streamId: pending.streamId });
+    stream.send(first);
+    stream.onClose(() => {
+      if (streams.get(key)?.connectionId !== connectionId) return;
+      streams.delete(key);
+      onLost();
+    });
   }
 
   private closeStream<K>(connectionId: ConnectionId, streams: Map<K, OpenStream>, event: unknown): void {
