@@ -9,6 +9,7 @@
  *  - memory: 200 `sleep 60` tasks running; RSS of the agent, its executor host and every task
  *    process, minus the idle agent, divided by 200.
  */
+import { execSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Offer, TaskInfo } from '../src/api/mesos.js';
 import { ForkServer } from '../src/executor/fork-server.js';
@@ -167,6 +168,21 @@ async function processCreationCeiling(count: number): Promise<number> {
   return count / ((performance.now() - started) / 1000);
 }
 
+/** For a run that hangs: which tasks never ended, and what the framework, master and agent last knew of them. */
+async function describeStuck(cluster: TestCluster, tracker: Tracker): Promise<string> {
+  const stuck = Array.from({ length: THROUGHPUT_TASKS }, (_, i) => `tp-${i}`).filter((id) => !tracker.terminal.has(id));
+  type Task = { id: string; state: string };
+  const master = await cluster.get<{ frameworks: Array<{ tasks: Task[] }> }>('/master/state').catch(() => null);
+  const agentAddress = (await cluster.slaves().catch(() => []))[0]?.pid.split('@')[1];
+  const agent = await fetch(`http://${agentAddress}/state`).then((r) => r.json() as Promise<{ frameworks: Array<{ executors: Array<{ tasks: Array<Task & { task_id: { value: string } }> }> }> }>).catch(() => null);
+  const framework = (id: string) => (tracker.running.has(id) ? 'RUNNING' : tracker.starting.has(id) ? 'STARTING' : 'no update');
+  const inMaster = (id: string) => master?.frameworks.flatMap((f) => f.tasks).find((t) => t.id === id)?.state ?? 'unknown';
+  const inAgent = (id: string) => agent?.frameworks.flatMap((f) => f.executors.flatMap((e) => e.tasks)).find((t) => t.task_id.value === id)?.state ?? 'unknown';
+  if (process.env.BENCH_KEEP_LOGS) execSync(`cp ${cluster.root}/*.log ${process.env.BENCH_KEEP_LOGS}/`);
+  const examples = stuck.slice(0, 5).map((id) => `${id} (framework ${framework(id)}, master ${inMaster(id)}, agent ${inAgent(id)})`);
+  return `${stuck.length} never ended, e.g. ${examples.join(', ')}${process.env.BENCH_KEEP_LOGS ? '' : '; BENCH_KEEP_LOGS=DIR keeps the logs'}`;
+}
+
 async function main(): Promise<void> {
   const ceiling = await processCreationCeiling(Number(process.env.BENCH_CEILING_PROCESSES ?? 300));
   const cluster = await new TestCluster({ agents: 1, agentResources: 'cpus:64;mem:262144;disk:10000;ports:[31000-32000]', logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn' }).start();
@@ -187,7 +203,9 @@ async function main(): Promise<void> {
       while (next < THROUGHPUT_TASKS && batch.length < Math.min(250, offers.fits)) batch.push(task(`tp-${next++}`, offers.agentId, 'true'));
       await tracker.client.launch(offers.offerIds, batch, { refuse_seconds: 0 });
     }
-    await until(tracker, 'all throughput tasks to end', () => (tracker.terminal.size >= THROUGHPUT_TASKS ? true : undefined), 300_000);
+    await until(tracker, 'all throughput tasks to end', () => (tracker.terminal.size >= THROUGHPUT_TASKS ? true : undefined), Number(process.env.BENCH_TIMEOUT_MS ?? 300_000)).catch(async (error: Error) => {
+      throw new Error(`${error.message}: ${await describeStuck(cluster, tracker)}`);
+    });
     const elapsedS = (Math.max(...tracker.terminal.values()) - started) / 1000;
     if (process.env.BENCH_TIMELINE) {
       const at = (times: Iterable<number>) => [10, 25, 50, 75, 90, 100].map((p) => `${p}%:${Math.round(percentile([...times].map((t) => t - started), p))}ms`).join(' ');

@@ -27,7 +27,18 @@ pipe(my $wake_r, my $wake_w) or die "pipe: $!";
 for my $fh ($wake_r, $wake_w) { my $flags = fcntl($fh, F_GETFL, 0); fcntl($fh, F_SETFL, $flags | O_NONBLOCK); }
 $SIG{CHLD} = sub { syswrite($wake_w, "x") };
 $SIG{PIPE} = 'IGNORE';
-sub report { syswrite(STDOUT, $_[0] . "\n"); }
+# Reports are queued and written whole. A write to the host can block when its socket is full,
+# and SIGCHLD then interrupts it (perl's handlers do not restart system calls): retry, never drop.
+my $pending_out = '';
+sub report { $pending_out .= $_[0] . "\n"; }
+sub flush_reports {
+  while (length($pending_out) > 0) {
+    my $written = syswrite(STDOUT, $pending_out);
+    if (defined $written) { substr($pending_out, 0, $written) = ''; next; }
+    next if $!{EINTR} || $!{EAGAIN};
+    kill('KILL', -$_) for keys %alive; exit(0);
+  }
+}
 sub reap {
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
     my $status = $?;
@@ -63,6 +74,7 @@ sub launch {
   }
   $alive{$pid} = 1;
   report("P $id $pid");
+  flush_reports();
 }
 my $buffer = '';
 my $rin = '';
@@ -71,10 +83,12 @@ vec($rin, fileno($wake_r), 1) = 1;
 while (1) {
   my $ready = select(my $rout = $rin, undef, undef, undef);
   reap();
+  flush_reports();
   next if $ready <= 0;
   if (vec($rout, fileno($wake_r), 1)) { sysread($wake_r, my $drain, 4096); }
   if (vec($rout, fileno(STDIN), 1)) {
     my $got = sysread(STDIN, $buffer, 262144, length($buffer));
+    next if !defined($got) && ($!{EINTR} || $!{EAGAIN});
     if (!$got) { kill('KILL', -$_) for keys %alive; exit(0); }
     while ((my $end = index($buffer, "\n")) >= 0) {
       my $line = substr($buffer, 0, $end);
@@ -141,6 +155,12 @@ export class ForkServer {
     const fields = [request.file, request.argv0, request.cwd, request.stdoutPath, request.stderrPath, String(request.args.length), ...request.args, String(env.length), ...env];
     this.byId.set(id, { id, handlers, failure: null, pid: null });
     this.child.stdin?.write(`S ${id} ${fields.map(hex).join(' ')}\n`);
+  }
+
+  /** Ends the helper, which SIGKILLs every task group it started; their ends are not reported. */
+  stop(): void {
+    this.broken = true;
+    this.child.stdin?.end();
   }
 
   /** Only tasks being watched keep the host alive, not an idle helper. */

@@ -92,6 +92,12 @@ export class TaskLauncher {
     this.worker.postMessage({ ...request, id } satisfies LauncherRequest);
   }
 
+  /** Ends the worker thread; the tasks it started are neither killed nor watched any more. */
+  stop(): void {
+    this.broken = true;
+    void this.worker.terminate();
+  }
+
   private onReply(reply: LauncherReply): void {
     const pending = this.pending.get(reply.id);
     if (!pending) return;
