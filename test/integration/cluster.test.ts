@@ -4,7 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestCluster, waitFor } from './cluster.js';
@@ -52,10 +52,12 @@ test('the task output lands in the sandbox', async () => {
   const sandboxRoot = join(agentDir, 'slaves', status.agent_id?.value ?? '', 'frameworks', framework.frameworkId, 'executors', 'output', 'runs');
   const run = await waitFor('the sandbox', () => (existsSync(sandboxRoot) ? true : undefined));
   assert.ok(run);
-  const { readdirSync } = await import('node:fs');
-  const container = readdirSync(sandboxRoot)[0] as string;
+  const entries = readdirSync(sandboxRoot).sort();
+  assert.equal(entries.length, 2, `one run and 'latest': ${entries.join(', ')}`);
+  const container = entries.find((entry) => entry !== 'latest') as string;
+  assert.equal(readlinkSync(join(sandboxRoot, 'latest')), container, "'runs/latest' points at the run");
   assert.match(readFileSync(join(sandboxRoot, container, 'stdout'), 'utf8'), /out-text/);
-  assert.match(readFileSync(join(sandboxRoot, container, 'stderr'), 'utf8'), /err-text/);
+  assert.match(readFileSync(join(sandboxRoot, 'latest', 'stderr'), 'utf8'), /err-text/);
 });
 
 test('a task that exits 3 fails with its exit status', async () => {
