@@ -157,16 +157,26 @@ async function processCreationCeiling(count: number): Promise<number> {
   if (!server) return Number.NaN;
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
   const started = performance.now();
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     let exited = 0;
+    const timer = setTimeout(() => reject(new Error(`process creation ceiling: only ${exited} of ${count} processes reported their end within 60 s`)), 60_000);
     for (let i = 0; i < count; i++) {
       server.spawn(
         { file: '/bin/sh', argv0: 'sh', args: ['-c', 'true'], cwd: '/', env, stdoutPath: '/dev/null', stderrPath: '/dev/null' },
-        { started: () => undefined, exited: () => (++exited === count ? resolve() : undefined) },
+        {
+          started: () => undefined,
+          exited: () => {
+            if (++exited < count) return;
+            clearTimeout(timer);
+            resolve();
+          },
+        },
       );
     }
   });
-  return count / ((performance.now() - started) / 1000);
+  const rate = count / ((performance.now() - started) / 1000);
+  server.stop();
+  return rate;
 }
 
 /** For a run that hangs: which tasks never ended, and what the framework, master and agent last knew of them. */
@@ -179,7 +189,7 @@ async function describeStuck(cluster: TestCluster, tracker: Tracker, ids: string
   const framework = (id: string) => (tracker.running.has(id) ? 'RUNNING' : tracker.starting.has(id) ? 'STARTING' : 'no update');
   const inMaster = (id: string) => master?.frameworks.flatMap((f) => f.tasks).find((t) => t.id === id)?.state ?? 'unknown';
   const inAgent = (id: string) => agent?.frameworks.flatMap((f) => f.executors.flatMap((e) => e.tasks)).find((t) => t.task_id.value === id)?.state ?? 'unknown';
-  if (process.env.BENCH_KEEP_LOGS) execSync(`cp ${cluster.root}/*.log ${process.env.BENCH_KEEP_LOGS}/`);
+  if (process.env.BENCH_KEEP_LOGS) execSync(`cp ${cluster.root}/*.log ${cluster.root}/agent-*/*.log ${process.env.BENCH_KEEP_LOGS}/`);
   const examples = stuck.slice(0, 5).map((id) => `${id} (framework ${framework(id)}, master ${inMaster(id)}, agent ${inAgent(id)})`);
   return `${stuck.length} never ended, e.g. ${examples.join(', ')}${process.env.BENCH_KEEP_LOGS ? '' : '; BENCH_KEEP_LOGS=DIR keeps the logs'}`;
 }
@@ -236,8 +246,8 @@ async function main(): Promise<void> {
       master_ms: (cpuMs(masterPid) - cpuBefore.master) / tasksLaunched,
       agent_ms: (cpuMs(agentPid) - cpuBefore.agent) / tasksLaunched,
       executor_host_ms: cpuMs(hostPid, false) / tasksLaunched,
-      // The launcher (perl) and, through its reaped children, the task processes it started.
-      launcher_and_tasks_ms: processTree(hostPid).filter((pid) => pid !== hostPid).reduce((sum, pid) => sum + cpuMs(pid), 0) / tasksLaunched,
+      // The task processes (reaped by the host, or by the perl launcher) and the launcher itself.
+      launcher_and_tasks_ms: (cpuMs(hostPid) - cpuMs(hostPid, false) + processTree(hostPid).filter((pid) => pid !== hostPid).reduce((sum, pid) => sum + cpuMs(pid), 0)) / tasksLaunched,
       framework_ms: (cpuMs(process.pid) - cpuBefore.framework) / tasksLaunched,
     };
     results.push({

@@ -1,10 +1,10 @@
 /**
- * Starts task processes on a worker thread of the executor host.
+ * Starts task processes on a worker thread of the executor host, where perl is missing.
  *
- * Why: Node's spawn forks and then blocks its thread until the child has exec'd — 4 to 6 ms per
+ * Why: Node's spawn forks and then blocks its thread until the child has exec'd — 1 to 6 ms per
  * task on a VM. On the host's main thread that would stall every executor's status updates for
- * as long, once per task; on a worker thread it stalls nothing. (A perl fork server was measured
- * slower than this: its child runs interpreter code between fork and exec.)
+ * as long, once per task; on a worker thread it stalls nothing. (The perl helper of
+ * fork-server.ts is cheaper still, and preferred.)
  */
 import { Worker } from 'node:worker_threads';
 import type { TaskExit } from './task-outcome.js';
@@ -77,12 +77,6 @@ export class TaskLauncher {
 
   get usable(): boolean {
     return !this.broken;
-  }
-
-  get starting(): number {
-    let starting = 0;
-    for (const pending of this.pending.values()) if (pending.pid === null) starting++;
-    return starting;
   }
 
   spawn(request: SpawnRequest, handlers: SpawnHandlers): void {

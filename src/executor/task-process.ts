@@ -15,8 +15,6 @@ import type { CommandLine, TaskExit } from './task-outcome.js';
 
 interface Launcher {
   readonly usable: boolean;
-  /** Processes asked for and not yet created. */
-  readonly starting: number;
   spawn(request: SpawnRequest, handlers: SpawnHandlers): void;
 }
 
@@ -40,10 +38,6 @@ function chooseLauncher(): Launcher | null {
 function launcher(): Launcher | null {
   if (taskLauncher === undefined) taskLauncher = chooseLauncher();
   if (taskLauncher && !taskLauncher.usable) taskLauncher = chooseLauncher();
-  // A burst (the launcher still busy with earlier tasks) is spawned from this thread: the helper
-  // starts one task soonest, but costs more CPU per process than Node's own spawn, which then
-  // sustains about twice the launch rate. MERIDIAN_SPAWNER pins one way for all.
-  if (taskLauncher && taskLauncher.starting > 0 && pinnedSpawner === undefined) return null;
   return taskLauncher;
 }
 
