@@ -60,6 +60,9 @@ export interface Allocator {
    */
   recoverResources(frameworkId: FrameworkId, agentId: AgentId, resources: readonly Resource[], refuseSeconds: number | null, nowMs: number): void;
 
+  /** Sets the weight of a role (or of a prefix of role paths, which weighs its whole subtree). */
+  updateWeight(role: string, weight: number): void;
+
   suppressOffers(frameworkId: FrameworkId, roles: readonly string[]): void;
   /** Unsuppresses the roles (all when empty) and clears their decline filters. */
   reviveOffers(frameworkId: FrameworkId, roles: readonly string[]): void;

@@ -1,14 +1,15 @@
 /**
- * A two-level DRF allocator: for each agent, roles are ordered by dominant share, then frameworks
- * within the role by theirs, and the agent's free resources go to the first framework role that
- * wants them (not suppressed, not filtered). It follows Mesos' hierarchical allocator in outline;
- * the hierarchical allocator with weights, quota and reservations replaces it (issue #3) behind
- * the same `Allocator` interface.
+ * A two-level DRF allocator: for each agent, roles are ordered by weighted dominant share down the
+ * role tree (drf-sorter.ts), then the frameworks of each role by theirs, and the agent's free
+ * resources go to the first framework role that wants them (not suppressed, not filtered). It
+ * follows Mesos' hierarchical allocator in outline; quota and reservations arrive with issue #3
+ * behind the same `Allocator` interface.
  */
 import type { AgentId, FrameworkId } from '../common/ids.js';
 import type { Rng } from '../common/rng.js';
 import type { Resource } from '../common/resources/wire.js';
 import type { AgentOptions, Allocator, FrameworkOptions, OfferDecision } from './allocator.js';
+import { DrfSorter } from './drf-sorter.js';
 import {
   addAll, allocatedTo, availableFor, contains, isEmpty, scalarQuantities, subtractAll, unallocated, type Quantities,
 } from './resource-math.js';
@@ -43,8 +44,10 @@ const filterKey = (role: string, agentId: AgentId): string => `${role} ${agentId
 export class DrfAllocator implements Allocator {
   private readonly agents = new Map<AgentId, AgentState>();
   private readonly frameworks = new Map<FrameworkId, FrameworkState>();
-  /** Allocated quantities per framework role (`frameworkId role`), for DRF shares. */
-  private readonly allocatedByClient = new Map<string, Quantities>();
+  /** Roles by weighted dominant share; a role is a client while a framework is in it. */
+  private readonly roleSorter = new DrfSorter();
+  /** Per role, its frameworks by dominant share. */
+  private readonly frameworkSorters = new Map<string, DrfSorter>();
   private clusterTotal: Quantities = new Map();
 
   constructor(private readonly rng: Rng) {}
@@ -56,31 +59,46 @@ export class DrfAllocator implements Allocator {
       active,
       filters: new Map(),
     });
+    this.syncSorters(frameworkId);
   }
 
   updateFramework(frameworkId: FrameworkId, options: FrameworkOptions): void {
     const framework = this.frameworks.get(frameworkId);
     if (!framework) return;
+    const before = new Set(framework.roles);
     framework.roles = new Set(options.roles);
     framework.suppressedRoles = new Set(options.suppressedRoles);
+    this.syncSorters(frameworkId, before);
+  }
+
+  /** Weights of roles (or of any prefix of a role path); 1 unless set. */
+  updateWeight(role: string, weight: number): void {
+    this.roleSorter.updateWeight(role, weight);
   }
 
   removeFramework(frameworkId: FrameworkId): void {
     this.frameworks.delete(frameworkId);
     for (const agent of this.agents.values()) agent.allocated.delete(frameworkId);
-    for (const key of [...this.allocatedByClient.keys()]) {
-      if (key.startsWith(`${frameworkId} `)) this.allocatedByClient.delete(key);
+    for (const [role, sorter] of [...this.frameworkSorters]) {
+      if (!sorter.contains(frameworkId)) continue;
+      this.roleSorter.unallocated(role, sorter.allocation(frameworkId));
+      sorter.remove(frameworkId);
+      this.dropRoleIfEmpty(role);
     }
   }
 
   activateFramework(frameworkId: FrameworkId): void {
     const framework = this.frameworks.get(frameworkId);
-    if (framework) framework.active = true;
+    if (!framework) return;
+    framework.active = true;
+    this.syncSorters(frameworkId);
   }
 
   deactivateFramework(frameworkId: FrameworkId): void {
     const framework = this.frameworks.get(frameworkId);
-    if (framework) framework.active = false;
+    if (!framework) return;
+    framework.active = false;
+    this.syncSorters(frameworkId);
   }
 
   addAgent(agentId: AgentId, options: AgentOptions): void {
@@ -140,6 +158,7 @@ export class DrfAllocator implements Allocator {
     const framework = this.frameworks.get(frameworkId);
     if (!framework) return;
     for (const role of roles.length > 0 ? roles : framework.roles) framework.suppressedRoles.add(role);
+    this.syncSorters(frameworkId);
   }
 
   reviveOffers(frameworkId: FrameworkId, roles: readonly string[]): void {
@@ -150,6 +169,7 @@ export class DrfAllocator implements Allocator {
     for (const key of [...framework.filters.keys()]) {
       if (revived.has(key.slice(0, key.indexOf(' ')))) framework.filters.delete(key);
     }
+    this.syncSorters(frameworkId);
   }
 
   allocate(nowMs: number): OfferDecision[] {
@@ -190,65 +210,94 @@ export class DrfAllocator implements Allocator {
     return contains(filter.resources, offerable);
   }
 
-  /** Framework roles wanting offers, roles by dominant share, then frameworks within a role by theirs. */
+  /** Framework roles wanting offers: roles by weighted share down the role tree, then frameworks within a role by theirs. */
   private sortedClients(): Array<{ frameworkId: FrameworkId; role: string }> {
-    const byRole = new Map<string, FrameworkId[]>();
-    for (const [frameworkId, framework] of this.frameworks) {
-      if (!framework.active) continue;
-      for (const role of framework.roles) {
-        if (framework.suppressedRoles.has(role)) continue;
-        const list = byRole.get(role) ?? [];
-        list.push(frameworkId);
-        byRole.set(role, list);
-      }
-    }
-    const roleShare = new Map<string, number>();
-    for (const [role, frameworkIds] of byRole) {
-      const sum: Quantities = new Map();
-      for (const frameworkId of frameworkIds) addQuantities(sum, this.allocatedByClient.get(`${frameworkId} ${role}`));
-      roleShare.set(role, this.dominantShare(sum));
-    }
-    const roles = [...byRole.keys()].sort((a, b) => (roleShare.get(a) as number) - (roleShare.get(b) as number) || compare(a, b));
     const clients: Array<{ frameworkId: FrameworkId; role: string }> = [];
-    for (const role of roles) {
-      const frameworkIds = byRole.get(role) as FrameworkId[];
-      const share = (id: FrameworkId) => this.dominantShare(this.allocatedByClient.get(`${id} ${role}`));
-      frameworkIds.sort((a, b) => share(a) - share(b) || compare(a, b));
-      for (const frameworkId of frameworkIds) clients.push({ frameworkId, role });
+    for (const role of this.roleSorter.sort()) {
+      for (const frameworkId of this.frameworkSorters.get(role)?.sort() ?? []) clients.push({ frameworkId: frameworkId as FrameworkId, role });
     }
     return clients;
   }
 
-  private dominantShare(allocated: Quantities | undefined): number {
-    let share = 0;
-    if (!allocated) return share;
-    for (const [name, amount] of allocated) {
-      const total = this.clusterTotal.get(name) ?? 0;
-      if (total > 0) share = Math.max(share, amount / total);
+  /**
+   * Brings the sorters in line with a framework: it is a client of every role it is in or holds
+   * resources in, active where it is active, subscribed and not suppressed. `formerRoles` are roles
+   * it may have left.
+   */
+  private syncSorters(frameworkId: FrameworkId, formerRoles: Iterable<string> = []): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) return;
+    for (const role of new Set([...framework.roles, ...formerRoles])) {
+      const wanted = framework.roles.has(role);
+      const sorter = wanted ? this.frameworkSorterOf(role) : this.frameworkSorters.get(role);
+      if (!sorter) continue;
+      if (!wanted && isEmptyQuantities(sorter.allocation(frameworkId))) {
+        sorter.remove(frameworkId);
+        this.dropRoleIfEmpty(role);
+        continue;
+      }
+      sorter.add(frameworkId);
+      if (wanted && framework.active && !framework.suppressedRoles.has(role)) sorter.activate(frameworkId);
+      else sorter.deactivate(frameworkId);
     }
-    return share;
+  }
+
+  private frameworkSorterOf(role: string): DrfSorter {
+    let sorter = this.frameworkSorters.get(role);
+    if (!sorter) {
+      sorter = new DrfSorter();
+      sorter.addTotal(this.clusterTotal);
+      this.frameworkSorters.set(role, sorter);
+      this.roleSorter.add(role);
+      this.roleSorter.activate(role);
+    }
+    return sorter;
+  }
+
+  private dropRoleIfEmpty(role: string): void {
+    const sorter = this.frameworkSorters.get(role);
+    if (!sorter || sorter.size > 0) return;
+    this.frameworkSorters.delete(role);
+    this.roleSorter.remove(role);
   }
 
   private trackClient(frameworkId: FrameworkId, resources: readonly Resource[], sign: 1 | -1): void {
     for (const [role, roleResources] of allocatedTo(resources)) {
-      const key = `${frameworkId} ${role}`;
-      const quantities = this.allocatedByClient.get(key) ?? new Map<string, number>();
-      for (const [name, amount] of scalarQuantities(roleResources)) {
-        const next = (quantities.get(name) ?? 0) + sign * amount;
-        if (next > 1e-9) quantities.set(name, next);
-        else quantities.delete(name);
+      const quantities = scalarQuantities(roleResources);
+      if (sign > 0) {
+        const sorter = this.frameworkSorterOf(role);
+        if (!sorter.contains(frameworkId)) {
+          // Resources of a role the framework is not (or no longer) subscribed to: tracked, never offered.
+          sorter.add(frameworkId);
+        }
+        sorter.allocated(frameworkId, quantities);
+        this.roleSorter.allocated(role, quantities);
+      } else {
+        const sorter = this.frameworkSorters.get(role);
+        if (!sorter?.contains(frameworkId)) continue;
+        sorter.unallocated(frameworkId, quantities);
+        this.roleSorter.unallocated(role, quantities);
+        const framework = this.frameworks.get(frameworkId);
+        if (!framework?.roles.has(role) && isEmptyQuantities(sorter.allocation(frameworkId))) {
+          sorter.remove(frameworkId);
+          this.dropRoleIfEmpty(role);
+        }
       }
-      if (quantities.size > 0) this.allocatedByClient.set(key, quantities);
-      else this.allocatedByClient.delete(key);
     }
   }
 
   private recomputeClusterTotal(): void {
     const total: Quantities = new Map();
     for (const agent of this.agents.values()) addQuantities(total, scalarQuantities(agent.total));
+    for (const sorter of [this.roleSorter, ...this.frameworkSorters.values()]) {
+      sorter.removeTotal(this.clusterTotal);
+      sorter.addTotal(total);
+    }
     this.clusterTotal = total;
   }
 }
+
+const isEmptyQuantities = (quantities: Quantities): boolean => quantities.size === 0;
 
 function isAllocatable(resources: readonly Resource[]): boolean {
   const quantities = scalarQuantities(resources);
@@ -259,5 +308,3 @@ function addQuantities(into: Quantities, from: Quantities | undefined): void {
   if (!from) return;
   for (const [name, amount] of from) into.set(name, (into.get(name) ?? 0) + amount);
 }
-
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -52,6 +52,7 @@ export class DrfSorter {
   private readonly resourceIndex = new Map<string, number>();
   private readonly excluded: ReadonlySet<string>;
   private total: number[] = [];
+  private clientCount = 0;
 
   constructor(options: DrfSorterOptions = {}) {
     this.excluded = new Set(options.excludedResourceNames ?? []);
@@ -62,6 +63,7 @@ export class DrfSorter {
     if (this.nodes.get(client)?.client) return;
     const node = this.nodeAt(client);
     node.client = { active: false, own: [] };
+    this.clientCount++;
   }
 
   /** Removes a client; its allocation leaves its ancestors' too. */
@@ -70,7 +72,13 @@ export class DrfSorter {
     if (!node?.client) return;
     this.changeAllocation(node, node.client.own, -1);
     node.client = null;
+    this.clientCount--;
     this.prune(node);
+  }
+
+  /** How many clients there are, active or not. */
+  get size(): number {
+    return this.clientCount;
   }
 
   contains(client: string): boolean {
