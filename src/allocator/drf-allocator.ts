@@ -177,17 +177,23 @@ export class DrfAllocator implements Allocator {
     const agentIds = [...this.agents.keys()].filter((id) => this.agents.get(id)?.active);
     // Random agent order, as Mesos shuffles, so one framework does not always get the same agents.
     this.rng.shuffle(agentIds);
+    // The order changes only when something is allocated, so agents that give nothing (filtered,
+    // empty) reuse it instead of sorting again.
+    let clients: Array<{ frameworkId: FrameworkId; role: string }> | null = null;
     for (const agentId of agentIds) {
-      const decision = this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs);
-      if (decision) decisions.push(decision);
+      clients ??= this.sortedClients();
+      const decision = this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, clients);
+      if (!decision) continue;
+      decisions.push(decision);
+      clients = null;
     }
     return decisions;
   }
 
-  private allocateAgent(agentId: AgentId, agent: AgentState, nowMs: number): OfferDecision | null {
+  private allocateAgent(agentId: AgentId, agent: AgentState, nowMs: number, clients: ReadonlyArray<{ frameworkId: FrameworkId; role: string }>): OfferDecision | null {
     const free = subtractAll(agent.total, unallocated([...agent.allocated.values()].flat()));
     if (isEmpty(free)) return null;
-    for (const { frameworkId, role } of this.sortedClients()) {
+    for (const { frameworkId, role } of clients) {
       const framework = this.frameworks.get(frameworkId) as FrameworkState;
       const offerable = availableFor(free, role);
       if (!isAllocatable(offerable) || this.isFiltered(framework, role, agentId, offerable, nowMs)) continue;
