@@ -80,10 +80,7 @@ export class DrfAllocator implements Allocator {
     this.frameworks.delete(frameworkId);
     for (const agent of this.agents.values()) agent.allocated.delete(frameworkId);
     for (const [role, sorter] of [...this.frameworkSorters]) {
-      if (!sorter.contains(frameworkId)) continue;
-      this.roleSorter.unallocated(role, sorter.allocation(frameworkId));
-      sorter.remove(frameworkId);
-      this.dropRoleIfEmpty(role);
+      if (sorter.contains(frameworkId)) this.leaveRole(frameworkId, role, sorter);
     }
   }
 
@@ -103,8 +100,10 @@ export class DrfAllocator implements Allocator {
 
   addAgent(agentId: AgentId, options: AgentOptions): void {
     const agent: AgentState = { total: unallocated(options.total), allocated: new Map(), active: true };
+    const replaced = this.agents.get(agentId);
+    if (replaced) this.changeClusterTotal(replaced.total, -1);
     this.agents.set(agentId, agent);
-    this.recomputeClusterTotal();
+    this.changeClusterTotal(agent.total, 1);
     for (const use of options.used) this.recordAllocation(use.frameworkId, agentId, use.resources);
   }
 
@@ -113,7 +112,7 @@ export class DrfAllocator implements Allocator {
     if (!agent) return;
     for (const [frameworkId, resources] of agent.allocated) this.trackClient(frameworkId, resources, -1);
     this.agents.delete(agentId);
-    this.recomputeClusterTotal();
+    this.changeClusterTotal(agent.total, -1);
   }
 
   activateAgent(agentId: AgentId): void {
@@ -238,8 +237,7 @@ export class DrfAllocator implements Allocator {
       const sorter = wanted ? this.frameworkSorterOf(role) : this.frameworkSorters.get(role);
       if (!sorter) continue;
       if (!wanted && isEmptyQuantities(sorter.allocation(frameworkId))) {
-        sorter.remove(frameworkId);
-        this.dropRoleIfEmpty(role);
+        this.leaveRole(frameworkId, role, sorter);
         continue;
       }
       sorter.add(frameworkId);
@@ -260,9 +258,11 @@ export class DrfAllocator implements Allocator {
     return sorter;
   }
 
-  private dropRoleIfEmpty(role: string): void {
-    const sorter = this.frameworkSorters.get(role);
-    if (!sorter || sorter.size > 0) return;
+  /** Takes a framework, and whatever it still holds there, out of a role; a role nobody is in is forgotten. */
+  private leaveRole(frameworkId: FrameworkId, role: string, sorter: DrfSorter): void {
+    this.roleSorter.unallocated(role, sorter.allocation(frameworkId));
+    sorter.remove(frameworkId);
+    if (sorter.size > 0) return;
     this.frameworkSorters.delete(role);
     this.roleSorter.remove(role);
   }
@@ -284,22 +284,23 @@ export class DrfAllocator implements Allocator {
         sorter.unallocated(frameworkId, quantities);
         this.roleSorter.unallocated(role, quantities);
         const framework = this.frameworks.get(frameworkId);
-        if (!framework?.roles.has(role) && isEmptyQuantities(sorter.allocation(frameworkId))) {
-          sorter.remove(frameworkId);
-          this.dropRoleIfEmpty(role);
-        }
+        if (!framework?.roles.has(role) && isEmptyQuantities(sorter.allocation(frameworkId))) this.leaveRole(frameworkId, role, sorter);
       }
     }
   }
 
-  private recomputeClusterTotal(): void {
-    const total: Quantities = new Map();
-    for (const agent of this.agents.values()) addQuantities(total, scalarQuantities(agent.total));
-    for (const sorter of [this.roleSorter, ...this.frameworkSorters.values()]) {
-      sorter.removeTotal(this.clusterTotal);
-      sorter.addTotal(total);
+  /** An agent's total joins (or leaves) the cluster total that every sorter's shares are fractions of. */
+  private changeClusterTotal(agentTotal: readonly Resource[], sign: 1 | -1): void {
+    const quantities = scalarQuantities(agentTotal);
+    for (const [name, amount] of quantities) {
+      const next = Math.round(((this.clusterTotal.get(name) ?? 0) + sign * amount) * 1000) / 1000;
+      if (next > 0) this.clusterTotal.set(name, next);
+      else this.clusterTotal.delete(name);
     }
-    this.clusterTotal = total;
+    for (const sorter of [this.roleSorter, ...this.frameworkSorters.values()]) {
+      if (sign > 0) sorter.addTotal(quantities);
+      else sorter.removeTotal(quantities);
+    }
   }
 }
 
@@ -308,9 +309,4 @@ const isEmptyQuantities = (quantities: Quantities): boolean => quantities.size =
 function isAllocatable(resources: readonly Resource[]): boolean {
   const quantities = scalarQuantities(resources);
   return (quantities.get('cpus') ?? 0) >= MIN_ALLOCATABLE.cpus || (quantities.get('mem') ?? 0) >= MIN_ALLOCATABLE.mem;
-}
-
-function addQuantities(into: Quantities, from: Quantities | undefined): void {
-  if (!from) return;
-  for (const [name, amount] of from) into.set(name, (into.get(name) ?? 0) + amount);
 }

@@ -51,7 +51,7 @@ export class DrfSorter {
   private readonly weights = new Map<string, number>();
   private readonly resourceIndex = new Map<string, number>();
   private readonly excluded: ReadonlySet<string>;
-  private total: number[] = [];
+  private readonly total: number[] = [];
   private clientCount = 0;
 
   constructor(options: DrfSorterOptions = {}) {
@@ -113,12 +113,12 @@ export class DrfSorter {
 
   /** Grows the cluster total that shares are fractions of (an agent was added). */
   addTotal(quantities: Quantities): void {
-    this.total = this.addInto(this.total, quantities, 1);
+    addVector(this.total, this.vectorOf(quantities), 1);
   }
 
   /** Shrinks the cluster total (an agent was removed). */
   removeTotal(quantities: Quantities): void {
-    this.total = this.addInto(this.total, quantities, -1);
+    addVector(this.total, this.vectorOf(quantities), -1);
   }
 
   allocated(client: string, quantities: Quantities): void {
@@ -148,7 +148,7 @@ export class DrfSorter {
   share(client: string): number {
     const node = this.nodes.get(client);
     if (!node?.client) return 0;
-    return this.dominantShare(node.children.size > 0 ? node.client.own : node.subtree) / this.weight(client);
+    return this.dominantShare(node.client.own) / this.weight(client);
   }
 
   /** Active clients, most deserving first. */
@@ -168,9 +168,7 @@ export class DrfSorter {
     }
     entries.sort((a, b) => a.share - b.share || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
-      if (entry.self) {
-        if (entry.node.client?.active) order.push(entry.node.path);
-      } else if (entry.node.children.size === 0) {
+      if (entry.self || entry.node.children.size === 0) {
         if (entry.node.client?.active) order.push(entry.node.path);
       } else {
         this.visit(entry.node, order);
@@ -233,11 +231,6 @@ export class DrfSorter {
   private vectorOf(quantities: Quantities): number[] {
     const vector: number[] = [];
     for (const [name, amount] of quantities) vector[this.indexOf(name)] = amount;
-    return vector;
-  }
-
-  private addInto(vector: number[], quantities: Quantities, sign: 1 | -1): number[] {
-    addVector(vector, this.vectorOf(quantities), sign);
     return vector;
   }
 
