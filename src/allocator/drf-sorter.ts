@@ -5,10 +5,18 @@
  * A client is a `/`-separated path (`eng/web/canary`); every prefix is a node of the tree. A node's
  * allocation is the sum over its subtree, and its share is its dominant share (the largest fraction
  * of the cluster total it holds of any one resource) divided by the weight of its path (default 1).
- * `sort()` walks the tree from the root and, at every node, visits the children with the smallest
+ * The order walks the tree from the root and, at every node, visits the children with the smallest
  * share first — so a subtree that holds much is passed over as a whole, whatever its members hold.
- * A client that also has children (`eng` beside `eng/web`) competes with its children through its
- * own allocation, as Mesos' virtual leaf does. Ties are broken by name, so an order is reproducible.
+ * A client is the leaf `.` below the node of its path, so a client that also has children (`eng`
+ * beside `eng/web`) competes with them through its own allocation, as Mesos' virtual leaf does.
+ * Ties are broken by name, so an order is reproducible.
+ *
+ * Speed: the allocator asks for the order once per agent and changes one client's allocation after
+ * each offer, so each node keeps its children sorted and an allocation change moves only the
+ * changed path's nodes within their parents (binary search). Only nodes with an active client
+ * below them are kept in those lists, so suppressed clients cost nothing to pass over. A change of
+ * the cluster total or a weight changes many shares at once; it marks the order stale and the next
+ * read recomputes it whole.
  *
  * Inactive clients keep their allocation (it counts for their ancestors) but are not listed.
  * Pure and synchronous; quantities are fixed-point to 0.001 as the resource library keeps them.
@@ -18,60 +26,73 @@ import type { Quantities } from '../common/resources/resources.js';
 export interface DrfSorterOptions {
   /** Resources left out of shares (Mesos `fair_sharing_excluded_resource_names`, e.g. `gpus`). */
   excludedResourceNames?: readonly string[];
+  /** False treats a `/` in a client's name as any other character (framework ids are not paths). */
+  hierarchical?: boolean;
 }
 
 interface SorterNode {
-  /** The last component of the path; '' for the root. */
+  /** The last component of the path ('.' for a client's leaf, '' for the root). */
   readonly name: string;
+  /** The node's path; a client's leaf has its client's path. */
   readonly path: string;
   readonly parent: SorterNode | null;
   readonly children: Map<string, SorterNode>;
-  /** Allocation of the whole subtree, by resource index. */
+  /** Allocation of the whole subtree (of a leaf: its client's own), by resource index. */
   readonly subtree: number[];
-  /** The client at this path, if one was added here. */
-  client: { active: boolean; own: number[] } | null;
-}
-
-/** One entry a node's children are sorted as: a child subtree, or the node's own client. */
-interface Entry {
+  /** The weighted share it is sorted by within its parent. */
   share: number;
-  name: string;
-  node: SorterNode;
-  self: boolean;
+  /** Children with an active client below them, by (share, name). */
+  readonly listed: SorterNode[];
+  /** Active clients in the subtree; the node is in its parent's `listed` while this is above 0. */
+  activeBelow: number;
+  /** Set on a client's leaf. */
+  client: { active: boolean } | null;
 }
 
 const PRECISION = 1000;
 const round = (value: number): number => Math.round(value * PRECISION) / PRECISION;
-/** The name a client's own entry sorts under beside its children, as Mesos' virtual leaf '.'. */
-const SELF = '.';
+/** The name of a client's leaf below the node of its path, as Mesos names its virtual leaf. */
+const LEAF = '.';
 
 export class DrfSorter {
   private readonly root: SorterNode = newNode('', '', null);
+  /** Nodes by path (not the leaves). */
   private readonly nodes = new Map<string, SorterNode>();
   private readonly weights = new Map<string, number>();
   private readonly resourceIndex = new Map<string, number>();
+  /** Per resource index: true when left out of shares. */
+  private readonly excludedAt: boolean[] = [];
   private readonly excluded: ReadonlySet<string>;
+  private readonly hierarchical: boolean;
   private readonly total: number[] = [];
   private clientCount = 0;
+  /** Shares (and so the lists) no longer match totals or weights; recomputed on the next read. */
+  private stale = false;
 
   constructor(options: DrfSorterOptions = {}) {
     this.excluded = new Set(options.excludedResourceNames ?? []);
+    this.hierarchical = options.hierarchical ?? true;
   }
 
   /** Adds a client (inactive until activated). Adding one twice is a no-op. */
   add(client: string): void {
-    if (this.nodes.get(client)?.client) return;
     const node = this.nodeAt(client);
-    node.client = { active: false, own: [] };
+    if (node.children.get(LEAF)?.client) return;
+    const leaf = newNode(LEAF, client, node);
+    leaf.client = { active: false };
+    leaf.share = this.shareOf(leaf);
+    node.children.set(LEAF, leaf);
     this.clientCount++;
   }
 
   /** Removes a client; its allocation leaves its ancestors' too. */
   remove(client: string): void {
-    const node = this.nodes.get(client);
-    if (!node?.client) return;
-    this.changeAllocation(node, node.client.own, -1);
-    node.client = null;
+    const leaf = this.leafOf(client);
+    if (!leaf) return;
+    this.deactivate(client);
+    this.changeAllocation(leaf, leaf.subtree, -1);
+    const node = leaf.parent as SorterNode;
+    node.children.delete(LEAF);
     this.clientCount--;
     this.prune(node);
   }
@@ -82,21 +103,33 @@ export class DrfSorter {
   }
 
   contains(client: string): boolean {
-    return Boolean(this.nodes.get(client)?.client);
+    return this.leafOf(client) !== undefined;
   }
 
   activate(client: string): void {
-    const entry = this.nodes.get(client)?.client;
-    if (entry) entry.active = true;
+    const leaf = this.leafOf(client);
+    if (!leaf?.client || leaf.client.active) return;
+    leaf.client.active = true;
+    for (let at: SorterNode = leaf; at.parent !== null; at = at.parent) {
+      at.activeBelow++;
+      if (at.activeBelow === 1) insertSorted(at.parent.listed, at);
+    }
+    this.root.activeBelow++;
   }
 
   deactivate(client: string): void {
-    const entry = this.nodes.get(client)?.client;
-    if (entry) entry.active = false;
+    const leaf = this.leafOf(client);
+    if (!leaf?.client?.active) return;
+    leaf.client.active = false;
+    for (let at: SorterNode = leaf; at.parent !== null; at = at.parent) {
+      at.activeBelow--;
+      if (at.activeBelow === 0) removeSorted(at.parent.listed, at);
+    }
+    this.root.activeBelow--;
   }
 
   isActive(client: string): boolean {
-    return this.nodes.get(client)?.client?.active ?? false;
+    return this.leafOf(client)?.client?.active ?? false;
   }
 
   /** The weight of a path (a client or any prefix of one); 1 when never set. */
@@ -109,34 +142,34 @@ export class DrfSorter {
     if (!(weight > 0) || !Number.isFinite(weight)) throw new RangeError(`weight of '${path}' must be a positive number, got ${weight}`);
     if (weight === 1) this.weights.delete(path);
     else this.weights.set(path, weight);
+    this.stale = true;
   }
 
   /** Grows the cluster total that shares are fractions of (an agent was added). */
   addTotal(quantities: Quantities): void {
     addVector(this.total, this.vectorOf(quantities), 1);
+    this.stale = true;
   }
 
   /** Shrinks the cluster total (an agent was removed). */
   removeTotal(quantities: Quantities): void {
     addVector(this.total, this.vectorOf(quantities), -1);
+    this.stale = true;
   }
 
   allocated(client: string, quantities: Quantities): void {
-    const node = this.nodes.get(client);
-    if (!node?.client) return;
-    this.changeAllocation(node, this.vectorOf(quantities), 1);
+    const leaf = this.leafOf(client);
+    if (leaf) this.changeAllocation(leaf, this.vectorOf(quantities), 1);
   }
 
   unallocated(client: string, quantities: Quantities): void {
-    const node = this.nodes.get(client);
-    if (!node?.client) return;
-    this.changeAllocation(node, this.vectorOf(quantities), -1);
+    const leaf = this.leafOf(client);
+    if (leaf) this.changeAllocation(leaf, this.vectorOf(quantities), -1);
   }
 
   /** What the client itself holds (not its subtree). */
   allocation(client: string): Quantities {
-    const own = this.nodes.get(client)?.client?.own ?? [];
-    return this.quantitiesOf(own);
+    return this.quantitiesOf(this.leafOf(client)?.subtree ?? []);
   }
 
   /** What a path's whole subtree holds. */
@@ -146,65 +179,87 @@ export class DrfSorter {
 
   /** The client's own weighted dominant share, as it is compared beside its siblings. */
   share(client: string): number {
-    const node = this.nodes.get(client);
-    if (!node?.client) return 0;
-    return this.dominantShare(node.client.own) / this.weight(client);
+    const leaf = this.leafOf(client);
+    return leaf ? this.shareOf(leaf) : 0;
   }
 
   /** Active clients, most deserving first. */
   sort(): string[] {
     const order: string[] = [];
-    this.visit(this.root, order);
+    this.visit((client) => {
+      order.push(client);
+      return false;
+    });
     return order;
   }
 
-  private visit(node: SorterNode, order: string[]): void {
-    const entries: Entry[] = [];
-    for (const child of node.children.values()) {
-      entries.push({ share: this.dominantShare(child.subtree) / this.weight(child.path), name: child.name, node: child, self: false });
-    }
-    if (node.client && node !== this.root) {
-      entries.push({ share: this.dominantShare(node.client.own) / this.weight(node.path), name: SELF, node, self: true });
-    }
-    entries.sort((a, b) => a.share - b.share || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      if (entry.self || entry.node.children.size === 0) {
-        if (entry.node.client?.active) order.push(entry.node.path);
-      } else {
-        this.visit(entry.node, order);
-      }
-    }
+  /**
+   * Calls `visitor` with active clients, most deserving first, until it returns true. A visitor
+   * that changes an allocation must return true: the order it walks has changed under it.
+   */
+  visit(visitor: (client: string) => boolean): boolean {
+    if (this.stale) this.refresh();
+    return visitListed(this.root, visitor);
   }
 
-  private dominantShare(allocation: readonly number[]): number {
+  private shareOf(node: SorterNode): number {
     let share = 0;
-    for (const [name, index] of this.resourceIndex) {
-      const total = this.total[index] ?? 0;
-      const held = allocation[index] ?? 0;
-      if (total <= 0 || held <= 0 || this.excluded.has(name)) continue;
-      share = Math.max(share, held / total);
+    const total = this.total;
+    const held = node.subtree;
+    for (let i = 0; i < held.length; i++) {
+      const amount = held[i];
+      const of = total[i];
+      if (amount === undefined || amount <= 0 || of === undefined || of <= 0 || this.excludedAt[i]) continue;
+      const fraction = amount / of;
+      if (fraction > share) share = fraction;
     }
-    return share;
+    const weight = this.weights.size === 0 ? 1 : this.weight(node.path);
+    return share / weight;
   }
 
   /**
-   * Adds `sign × amounts` to the client's own allocation and to its every ancestor's subtree; a
-   * client never gives back more than it holds, so its siblings' part of a subtree stays whole.
+   * Adds `sign × amounts` to a client's own allocation and to its every ancestor's subtree, and
+   * moves each changed node to its new place among its siblings; a client never gives back more
+   * than it holds, so its siblings' part of a subtree stays whole.
    */
-  private changeAllocation(node: SorterNode, amounts: readonly number[], sign: 1 | -1): void {
-    const client = node.client as NonNullable<SorterNode['client']>;
-    const change = sign > 0 ? amounts : amounts.map((amount, i) => Math.min(amount, client.own[i] ?? 0));
-    addVector(client.own, change, sign);
-    for (let at: SorterNode | null = node; at !== null; at = at.parent) addVector(at.subtree, change, sign);
+  private changeAllocation(leaf: SorterNode, amounts: readonly number[], sign: 1 | -1): void {
+    const change = sign > 0 ? amounts : amounts.map((amount, i) => Math.min(amount, leaf.subtree[i] ?? 0));
+    for (let at: SorterNode | null = leaf; at !== null; at = at.parent) addVector(at.subtree, change, sign);
+    if (this.stale) return;
+    for (let at: SorterNode = leaf; at.parent !== null; at = at.parent) {
+      const share = this.shareOf(at);
+      if (share === at.share) continue;
+      if (at.activeBelow > 0) moveSorted(at.parent.listed, at, share);
+      else at.share = share;
+    }
+  }
+
+  /** Recomputes every share and re-sorts every list, after the totals or the weights changed. */
+  private refresh(): void {
+    const walk = (node: SorterNode): void => {
+      for (const child of node.children.values()) {
+        child.share = this.shareOf(child);
+        walk(child);
+      }
+      node.listed.sort(compareNodes);
+    };
+    walk(this.root);
+    this.stale = false;
+  }
+
+  private leafOf(client: string): SorterNode | undefined {
+    const leaf = this.nodes.get(client)?.children.get(LEAF);
+    return leaf?.client ? leaf : undefined;
   }
 
   /** The node of a path, creating it and its ancestors as needed. */
   private nodeAt(path: string): SorterNode {
     const existing = this.nodes.get(path);
     if (existing) return existing;
-    const cut = path.lastIndexOf('/');
+    const cut = this.hierarchical ? path.lastIndexOf('/') : -1;
     const parent = cut < 0 ? this.root : this.nodeAt(path.slice(0, cut));
     const node = newNode(path.slice(cut + 1), path, parent);
+    node.share = this.shareOf(node);
     parent.children.set(node.name, node);
     this.nodes.set(path, node);
     return node;
@@ -213,7 +268,7 @@ export class DrfSorter {
   /** Drops nodes that hold neither a client nor children, from `node` up. */
   private prune(node: SorterNode): void {
     for (let at: SorterNode | null = node; at !== null && at !== this.root; at = at.parent) {
-      if (at.client || at.children.size > 0) return;
+      if (at.children.size > 0) return;
       at.parent?.children.delete(at.name);
       this.nodes.delete(at.path);
     }
@@ -224,6 +279,7 @@ export class DrfSorter {
     if (index === undefined) {
       index = this.resourceIndex.size;
       this.resourceIndex.set(name, index);
+      this.excludedAt[index] = this.excluded.has(name);
     }
     return index;
   }
@@ -245,7 +301,50 @@ export class DrfSorter {
 }
 
 function newNode(name: string, path: string, parent: SorterNode | null): SorterNode {
-  return { name, path, parent, children: new Map(), subtree: [], client: null };
+  return { name, path, parent, children: new Map(), subtree: [], share: 0, listed: [], activeBelow: 0, client: null };
+}
+
+function visitListed(node: SorterNode, visitor: (client: string) => boolean): boolean {
+  const listed = node.listed;
+  for (let i = 0; i < listed.length; i++) {
+    const child = listed[i] as SorterNode;
+    if (child.client ? visitor(child.path) : visitListed(child, visitor)) return true;
+  }
+  return false;
+}
+
+function compareNodes(a: SorterNode, b: SorterNode): number {
+  return a.share - b.share || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** Where `node` belongs in `list` (sorted, not holding it): the first entry that sorts after it. */
+function insertionPoint(list: readonly SorterNode[], node: SorterNode): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareNodes(list[middle] as SorterNode, node) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function insertSorted(list: SorterNode[], node: SorterNode): void {
+  list.splice(insertionPoint(list, node), 0, node);
+}
+
+/** Removes `node`, found by its current share and name. */
+function removeSorted(list: SorterNode[], node: SorterNode): void {
+  const at = insertionPoint(list, node);
+  if (list[at] !== node) throw new Error(`sorter: '${node.path}' is not where its share puts it`);
+  list.splice(at, 1);
+}
+
+/** Gives a listed node a new share and moves it to its place. */
+function moveSorted(list: SorterNode[], node: SorterNode, share: number): void {
+  removeSorted(list, node);
+  node.share = share;
+  insertSorted(list, node);
 }
 
 function addVector(into: number[], amounts: readonly number[], sign: 1 | -1): void {

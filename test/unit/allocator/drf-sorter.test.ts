@@ -166,3 +166,106 @@ test('property: top-level roles share by weight however many subroles each has',
     { numRuns: 100 },
   );
 });
+
+/**
+ * The order computed from scratch, for comparison with the sorter's incrementally kept one: at
+ * every node, children (and the node's own client, named '.') by weighted dominant share, then name.
+ */
+function orderFromScratch(
+  clients: ReadonlyMap<string, { active: boolean; cpus: number; mem: number }>, weights: ReadonlyMap<string, number>, total: { cpus: number; mem: number },
+): string[] {
+  const share = (cpus: number, mem: number, path: string) => Math.max(total.cpus > 0 ? cpus / total.cpus : 0, total.mem > 0 ? mem / total.mem : 0) / (weights.get(path) ?? 1);
+  const under = (path: string) => [...clients].filter(([client]) => client === path || client.startsWith(`${path}/`));
+  const order: string[] = [];
+  const visit = (prefix: string) => {
+    const entries: Array<{ name: string; share: number; path: string; self: boolean }> = [];
+    const childNames = new Set<string>();
+    for (const [client] of clients) {
+      if (prefix !== '' && !client.startsWith(`${prefix}/`)) continue;
+      childNames.add(client.slice(prefix === '' ? 0 : prefix.length + 1).split('/')[0] as string);
+    }
+    for (const name of childNames) {
+      const path = prefix === '' ? name : `${prefix}/${name}`;
+      const members = under(path);
+      if (!members.some(([, c]) => c.active)) continue;
+      const cpus = members.reduce((sum, [, c]) => sum + c.cpus, 0);
+      const mem = members.reduce((sum, [, c]) => sum + c.mem, 0);
+      entries.push({ name, share: share(cpus, mem, path), path, self: false });
+    }
+    const own = clients.get(prefix);
+    if (prefix !== '' && own?.active) entries.push({ name: '.', share: share(own.cpus, own.mem, prefix), path: prefix, self: true });
+    entries.sort((a, b) => a.share - b.share || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.self) order.push(entry.path);
+      else visit(entry.path);
+    }
+  };
+  visit('');
+  return order;
+}
+
+test('property: the incrementally kept order is the order computed from scratch, whatever the changes', () => {
+  const paths = ['a', 'a/x', 'a/y', 'a/x/p', 'b', 'b/z', 'c'];
+  const path = fc.constantFrom(...paths);
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('add' as const), path }),
+    fc.record({ kind: fc.constant('remove' as const), path }),
+    fc.record({ kind: fc.constant('activate' as const), path }),
+    fc.record({ kind: fc.constant('deactivate' as const), path }),
+    fc.record({ kind: fc.constant('allocate' as const), path, cpus: fc.integer({ min: 0, max: 8 }), mem: fc.integer({ min: 0, max: 64 }) }),
+    fc.record({ kind: fc.constant('free' as const), path, cpus: fc.integer({ min: 0, max: 8 }), mem: fc.integer({ min: 0, max: 64 }) }),
+    fc.record({ kind: fc.constant('weight' as const), path, weight: fc.integer({ min: 1, max: 4 }) }),
+    fc.record({ kind: fc.constant('total' as const), cpus: fc.integer({ min: 0, max: 40 }), mem: fc.integer({ min: 0, max: 400 }) }),
+    fc.record({ kind: fc.constant('sort' as const) }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { minLength: 10, maxLength: 80, size: 'medium' }), (ops) => {
+      const s = new DrfSorter();
+      const total = { cpus: 10, mem: 100 };
+      s.addTotal(q(total));
+      const clients = new Map<string, { active: boolean; cpus: number; mem: number }>();
+      const weights = new Map<string, number>();
+      // Everyone starts in, active and sorted, so the random changes below act on a live order.
+      for (const p of paths) {
+        s.add(p);
+        s.activate(p);
+        clients.set(p, { active: true, cpus: 0, mem: 0 });
+      }
+      s.sort();
+      for (const o of ops) {
+        const client = 'path' in o ? clients.get(o.path) : undefined;
+        switch (o.kind) {
+          case 'add': s.add(o.path); if (!client) clients.set(o.path, { active: false, cpus: 0, mem: 0 }); break;
+          case 'remove': s.remove(o.path); clients.delete(o.path); break;
+          case 'activate': s.activate(o.path); if (client) client.active = true; break;
+          case 'deactivate': s.deactivate(o.path); if (client) client.active = false; break;
+          case 'allocate': s.allocated(o.path, q({ cpus: o.cpus, mem: o.mem })); if (client) { client.cpus += o.cpus; client.mem += o.mem; } break;
+          case 'free': s.unallocated(o.path, q({ cpus: o.cpus, mem: o.mem })); if (client) { client.cpus = Math.max(0, client.cpus - o.cpus); client.mem = Math.max(0, client.mem - o.mem); } break;
+          case 'weight': s.updateWeight(o.path, o.weight); weights.set(o.path, o.weight); break;
+          case 'total': s.addTotal(q({ cpus: o.cpus, mem: o.mem })); total.cpus += o.cpus; total.mem += o.mem; break;
+          case 'sort': assert.deepEqual(s.sort(), orderFromScratch(clients, weights, total)); break;
+        }
+      }
+      assert.deepEqual(s.sort(), orderFromScratch(clients, weights, total));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('visit stops at the first client the visitor takes', () => {
+  const s = sorter(['a', 'b', 'c']);
+  s.allocated('a', q({ cpus: 10 }));
+  const seen: string[] = [];
+  assert.equal(s.visit((client) => { seen.push(client); return client === 'c'; }), true);
+  assert.deepEqual(seen, ['b', 'c']);
+});
+
+test('a flat sorter treats / in a name as any other character', () => {
+  const s = new DrfSorter({ hierarchical: false });
+  s.addTotal(q({ cpus: 10 }));
+  for (const client of ['x/1', 'x', 'y']) { s.add(client); s.activate(client); }
+  s.allocated('x/1', q({ cpus: 5 }));
+  s.allocated('y', q({ cpus: 1 }));
+  assert.deepEqual(s.sort(), ['x', 'y', 'x/1']);
+  assert.deepEqual(s.allocation('x'), q({}));
+});
