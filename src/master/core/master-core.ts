@@ -9,6 +9,7 @@ import {
   isTerminalTaskState, type ExecutorInfo, type FrameworkInfo, type Offer, type Resource, type Task, type TaskInfo, type TaskState,
   type TaskStatus, type TaskStatusReason,
 } from '../../api/mesos.js';
+import type { WeightInfo } from '../../api/operator/calls.js';
 import type { SchedulerCall } from '../../api/scheduler/calls.js';
 import type { SchedulerEvent } from '../../api/scheduler/events.js';
 import type { Allocator, OfferDecision } from '../../allocator/allocator.js';
@@ -21,11 +22,12 @@ import {
   type TaskId,
 } from '../../common/ids.js';
 import { checkFits, resourcesToConsume, validateExecutor, validateTaskInfo, type TaskContext } from './launch.js';
-import { validateRole } from './roles.js';
+import { isSameOrSubrole, validateRole } from './roles.js';
 import {
   taskKey, type AgentRecord, type FrameworkRecord, type OfferRecord, type TaskRecord, type UnreachableAgent,
 } from './state.js';
 import type { ConnectionId, Effect, MasterCoreOptions, MasterInput, TimerKey } from './types.js';
+import { checkWeightInfos, sortedWeightInfos } from './weights.js';
 
 /** Default `Filters.refuse_seconds` (mesos.proto). */
 export const DEFAULT_REFUSE_SECONDS = 5;
@@ -44,6 +46,8 @@ export class MasterCore {
   readonly unreachableAgents = new Map<AgentId, UnreachableAgent>();
   readonly completedFrameworks: FrameworkRecord[] = [];
   private readonly removedFrameworkIds = new Set<FrameworkId>();
+  /** Weights operators set (role → weight); roles not here weigh 1. Durable in the shell, not here. */
+  private readonly roleWeights = new Map<string, number>();
   private nextFrameworkNumber = 0;
   private nextAgentNumber = 1;
   private nextOfferNumber = 1;
@@ -61,6 +65,11 @@ export class MasterCore {
     const framework = this.frameworks.get(frameworkId);
     if (framework) return { kind: 'known', connectionId: framework.connectionId };
     return this.removedFrameworkIds.has(frameworkId) ? { kind: 'removed' } : { kind: 'unknown' };
+  }
+
+  /** The weights operators set, sorted by role (GET_WEIGHTS, `GET /weights`); roles never set are absent. */
+  weightInfos(): WeightInfo[] {
+    return sortedWeightInfos(this.roleWeights);
   }
 
   agentConnection(agentId: AgentId): ConnectionId | null | undefined {
@@ -102,6 +111,7 @@ export class MasterCore {
       case 'timer': this.onTimer(input.key); break;
       case 'ping-tick': this.onPingTick(); break;
       case 'allocate': this.onAllocate(); break;
+      case 'update-weights': this.onUpdateWeights(input.weights); break;
     }
     const effects = this.effects;
     this.effects = [];
@@ -385,6 +395,28 @@ export class MasterCore {
     const offer = this.offers.get(offerId);
     if (!offer || offer.frameworkId !== framework.id) return;
     this.removeOffer(offerId, { rescind: false, refuseSeconds });
+  }
+
+  // ---------------------------------------------------------------- weights
+
+  private onUpdateWeights(weights: readonly WeightInfo[]): void {
+    const checked = checkWeightInfos(weights, 'weights');
+    assert(checked.ok, `the shell checks weights before stepping: ${checked.ok ? '' : checked.error}`);
+    for (const { role, weight } of checked.value) {
+      this.roleWeights.set(role, weight);
+      this.allocator.updateWeight(role, weight);
+    }
+    // As Mesos does: when a role that frameworks are in (or one above them) changes weight, all
+    // outstanding offers are rescinded, so the next allocation shares everything by the new weights.
+    const updated = checked.value.map((info) => info.role);
+    const touchesFrameworks = [...this.frameworks.values()].some((framework) =>
+      framework.roles.some((role) => updated.some((changed) => isSameOrSubrole(role, changed))));
+    if (touchesFrameworks) {
+      for (const offerId of [...this.offers.keys()]) this.removeOffer(offerId, { rescind: true, refuseSeconds: null });
+    }
+    const listed = checked.value.map((info) => `${info.role}=${info.weight}`).join(', ');
+    this.emit({ kind: 'log', level: 'info', message: `Updated weights: ${listed}` });
+    this.emit({ kind: 'allocation-wanted' });
   }
 
   // ---------------------------------------------------------------- accept and launch

@@ -5,6 +5,7 @@
  */
 import type { AgentCall, AgentEvent, AgentSubscribe } from '../../api/agent-link/messages.js';
 import type { MasterInfo } from '../../api/mesos.js';
+import type { WeightInfo } from '../../api/operator/calls.js';
 import type { SchedulerCall } from '../../api/scheduler/calls.js';
 import type { SchedulerEvent } from '../../api/scheduler/events.js';
 import type { AgentId, FrameworkId, OfferId } from '../../common/ids.js';
@@ -29,7 +30,12 @@ export type MasterInput =
   | { kind: 'timer'; key: TimerKey }
   /** Every `agent_ping_timeout`: ping agents, count the pongs that did not come. */
   | { kind: 'ping-tick' }
-  | { kind: 'allocate' };
+  | { kind: 'allocate' }
+  /**
+   * Operator weights, already checked (checkWeightInfos) and, when the master has a work_dir,
+   * already saved: the shell persists before it steps, so the core only applies them.
+   */
+  | { kind: 'update-weights'; weights: readonly WeightInfo[] };
 
 export type Effect =
   | { kind: 'to-framework'; frameworkId: FrameworkId; event: SchedulerEvent }
