@@ -5,7 +5,7 @@ export const MASTER_FLAGS: readonly FlagSpec[] = [
   { name: 'ip', kind: 'string', default: '127.0.0.1', help: 'IP address to listen on; use 0.0.0.0 or a host address to serve a real cluster' },
   { name: 'port', kind: 'integer', default: '5050', help: 'Port to listen on (0 picks a free port and writes it to <work_dir>/master.address)' },
   { name: 'hostname', kind: 'string', help: 'Hostname the master advertises (default: --ip)' },
-  { name: 'work_dir', kind: 'string', help: 'Folder for the master\'s files (its address when --port=0, logs)' },
+  { name: 'work_dir', kind: 'string', help: 'Folder for the master\'s files (its address when --port=0, the operator\'s weights); without it weights are kept in memory only' },
   { name: 'allocation_interval', kind: 'duration', default: '1secs', help: 'How often the allocator runs a batch allocation' },
   {
     name: 'offer_timeout',
@@ -18,5 +18,10 @@ export const MASTER_FLAGS: readonly FlagSpec[] = [
   { name: 'heartbeat_interval', kind: 'duration', default: '15secs', help: 'Interval of HEARTBEAT events on scheduler and agent streams' },
   { name: 'max_completed_frameworks', kind: 'integer', default: '50', help: 'Completed frameworks kept in memory for state endpoints' },
   { name: 'max_completed_tasks_per_framework', kind: 'integer', default: '1000', help: 'Completed tasks kept in memory per framework' },
+  {
+    name: 'weights',
+    kind: 'string',
+    help: "Role weights as 'role1=weight1,role2=weight2' (deprecated in Mesos: use the Operator API); ignored once weights were saved in <work_dir>/weights.json",
+  },
   { name: 'log_level', kind: 'string', default: 'info', help: 'Log level: trace, debug, info, warn, error' },
 ];

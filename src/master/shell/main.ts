@@ -1,6 +1,6 @@
 /**
  * Starting and stopping a master process: flags in, an HTTP server with the scheduler API, the
- * agent link and the state endpoints out.
+ * agent link, the Operator API and the state endpoints out.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,9 +15,11 @@ import { createLogger, type Logger } from '../../common/log.js';
 import { DrfAllocator } from '../../allocator/drf-allocator.js';
 import { MasterCore } from '../core/master-core.js';
 import { MasterShell } from './master-shell.js';
+import { OperatorApi } from './operator-api.js';
 import { masterSlavesJson, masterStateJson, type MasterIdentity } from './state-json.js';
 import { MASTER_FLAGS } from './flags.js';
 import { MESOS_VERSION, versionJson } from './version.js';
+import { recoverWeights, WEIGHTS_FILE, WeightsStore } from './weights-store.js';
 
 export { MASTER_FLAGS };
 
@@ -36,6 +38,10 @@ export function packIpv4(ip: string): number {
 
 export async function runMaster(flags: FlagValues, logger: Logger): Promise<RunningMaster> {
   const ip = String(flags.ip ?? '127.0.0.1');
+  // Without --work_dir there is nowhere to keep weights: they live in memory only. A bad weights
+  // file stops the start here, before anything listens.
+  const weightsStore = flags.work_dir !== undefined ? new WeightsStore(join(String(flags.work_dir), WEIGHTS_FILE)) : null;
+  const weights = await recoverWeights(weightsStore, flags.weights === undefined ? undefined : String(flags.weights), logger);
   const app = createHttpServer(logger);
   const masterId = randomUUID();
   const clock = new SystemClock();
@@ -82,6 +88,9 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
     agentPingTimeoutMs: Number(flags.agent_ping_timeout ?? 15_000),
   });
   shell.registerRoutes(app);
+  new OperatorApi(shell, weightsStore, logger).registerRoutes(app);
+  // Saved weights are in force before the first request is served.
+  if (weights.length > 0) shell.step({ kind: 'update-weights', weights });
 
   try {
     await app.listen({ host: ip, port: address.port });
