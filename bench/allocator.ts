@@ -11,6 +11,7 @@
  * BENCH_FULL=1 runs Mesos' whole grid (agents 1,000 to 50,000 × clients 1 to 1,000).
  */
 import { DrfSorter } from '../src/allocator/drf-sorter.js';
+import { declineOffers, suppressOffers } from './allocator-scenarios.js';
 import { median, report, type BenchResult } from './report.js';
 
 const FULL = process.env.BENCH_FULL === '1';
@@ -72,13 +73,26 @@ function fullSort(scenario: string, agents: number, clients: string[], params: R
 
 const round = (value: number) => Math.round(value * 100) / 100;
 
+/** BENCH_ONLY=decline,suppress,sort runs only the named groups. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'decline,suppress,sort').split(',').map((name) => name.trim()));
+const DECLINE_ROUNDS = Number(process.env.BENCH_DECLINE_ROUNDS ?? 10);
+
 const results: BenchResult[] = [];
-for (const agents of AGENT_COUNTS) {
+if (ONLY.has('decline')) {
+  for (const [agents, frameworks, target] of [[1000, 100, ''], [10000, 1000, '≤ 60 ms'], [20000, 2000, '≤ 250 ms']] as const) {
+    const [cycle, add] = declineOffers(agents, frameworks, DECLINE_ROUNDS);
+    results.push({ ...cycle, target } as BenchResult, { ...add, target: agents === 10000 ? '≤ 20 µs' : '' } as BenchResult);
+  }
+}
+if (ONLY.has('suppress')) {
+  results.push(...suppressOffers(10000, 1000, false), ...suppressOffers(10000, 1000, true));
+}
+if (ONLY.has('sort')) for (const agents of AGENT_COUNTS) {
   for (const clients of CLIENT_COUNTS) {
     results.push(...fullSort(`FullSort ${agents} agents × ${clients} clients`, agents, Array.from({ length: clients }, (_, i) => `client${i}`), {}));
   }
 }
-for (const [height, branching] of TREES) {
+if (ONLY.has('sort')) for (const [height, branching] of TREES) {
   const clients = treeClients(height, branching);
   results.push(...fullSort(`HierarchyFullSort ${AGENT_COUNTS.at(-1)} agents, tree ${height}×${branching}`, AGENT_COUNTS.at(-1) as number, clients, { height, branching }));
 }

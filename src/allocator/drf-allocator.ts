@@ -9,9 +9,9 @@ import type { AgentId, FrameworkId } from '../common/ids.js';
 import type { Rng } from '../common/rng.js';
 import type { Resource } from '../common/resources/wire.js';
 import type { AgentOptions, Allocator, FrameworkOptions, OfferDecision } from './allocator.js';
-import { DrfSorter } from './drf-sorter.js';
+import { addToVector, DrfSorter, type ResourceVector } from './drf-sorter.js';
 import {
-  addAll, allocatedTo, availableFor, contains, isEmpty, scalarQuantities, subtractAll, unallocated, type Quantities,
+  addAll, allocatedTo, availableFor, contains, isEmpty, scalarQuantities, subtractAll, unallocated, withAllocationRole, type Quantities,
 } from './resource-math.js';
 
 /** Decline filters are capped at a year, as Mesos caps `refuse_seconds`. */
@@ -19,10 +19,30 @@ export const REFUSE_SECONDS_MAX = 365 * 24 * 3600;
 /** Mesos `min_allocatable_resources` default: an offer needs at least this much cpus OR mem. */
 export const MIN_ALLOCATABLE = { cpus: 0.01, mem: 32 } as const;
 
+/**
+ * One allocation as it was made: the resources with allocation_info.role, and the same without.
+ * Kept whole, not merged into the framework's other allocations, because what comes back is
+ * nearly always exactly one of them (a declined offer, an offer's task ending), and then it can
+ * be taken out as it was put in, without arithmetic.
+ */
+interface Allocation {
+  resources: readonly Resource[];
+  bare: readonly Resource[];
+  /** Scalar amounts per allocation role, as the sorters count them. */
+  parts: ReadonlyArray<{ role: string; amounts: ResourceVector }>;
+}
+
 interface AgentState {
   total: Resource[];
-  /** Allocated (offered or used) resources per framework, with allocation_info.role set. */
-  allocated: Map<FrameworkId, Resource[]>;
+  /** What each framework was allocated (offered or used) on the agent. */
+  allocated: Map<FrameworkId, Allocation[]>;
+  /** Total minus everything allocated, kept as allocations come and go (no allocation_info). */
+  free: readonly Resource[];
+  /**
+   * The allocation last handed back whole. A declined offer comes back unchanged and is offered
+   * again unchanged, so when `free` is still its `bare` list it is reused instead of rebuilt.
+   */
+  returned: Allocation | null;
   active: boolean;
 }
 
@@ -35,11 +55,9 @@ interface FrameworkState {
   roles: Set<string>;
   suppressedRoles: Set<string>;
   active: boolean;
-  /** Decline filters by `role agentId`. */
-  filters: Map<string, OfferFilter>;
+  /** Decline filters by role, then agent. */
+  filters: Map<string, Map<AgentId, OfferFilter>>;
 }
-
-const filterKey = (role: string, agentId: AgentId): string => `${role} ${agentId}`;
 
 export class DrfAllocator implements Allocator {
   private readonly agents = new Map<AgentId, AgentState>();
@@ -78,7 +96,12 @@ export class DrfAllocator implements Allocator {
 
   removeFramework(frameworkId: FrameworkId): void {
     this.frameworks.delete(frameworkId);
-    for (const agent of this.agents.values()) agent.allocated.delete(frameworkId);
+    for (const agent of this.agents.values()) {
+      const held = agent.allocated.get(frameworkId);
+      if (!held) continue;
+      agent.allocated.delete(frameworkId);
+      for (const allocation of held) agent.free = addAll(agent.free, allocation.bare);
+    }
     for (const [role, sorter] of [...this.frameworkSorters]) {
       if (sorter.contains(frameworkId)) this.leaveRole(frameworkId, role, sorter);
     }
@@ -99,9 +122,9 @@ export class DrfAllocator implements Allocator {
   }
 
   addAgent(agentId: AgentId, options: AgentOptions): void {
-    const agent: AgentState = { total: unallocated(options.total), allocated: new Map(), active: true };
-    const replaced = this.agents.get(agentId);
-    if (replaced) this.changeClusterTotal(replaced.total, -1);
+    this.removeAgent(agentId);
+    const total = unallocated(options.total);
+    const agent: AgentState = { total, allocated: new Map(), free: total, returned: null, active: true };
     this.agents.set(agentId, agent);
     this.changeClusterTotal(agent.total, 1);
     for (const use of options.used) this.recordAllocation(use.frameworkId, agentId, use.resources);
@@ -110,7 +133,9 @@ export class DrfAllocator implements Allocator {
   removeAgent(agentId: AgentId): void {
     const agent = this.agents.get(agentId);
     if (!agent) return;
-    for (const [frameworkId, resources] of agent.allocated) this.trackClient(frameworkId, resources, -1);
+    for (const [frameworkId, held] of agent.allocated) {
+      for (const allocation of held) this.trackClient(frameworkId, allocation, -1);
+    }
     this.agents.delete(agentId);
     this.changeClusterTotal(agent.total, -1);
   }
@@ -128,20 +153,27 @@ export class DrfAllocator implements Allocator {
   recordAllocation(frameworkId: FrameworkId, agentId: AgentId, resources: readonly Resource[]): void {
     const agent = this.agents.get(agentId);
     if (!agent || resources.length === 0) return;
-    agent.allocated.set(frameworkId, addAll(agent.allocated.get(frameworkId) ?? [], resources));
-    this.trackClient(frameworkId, resources, +1);
+    this.allocateOn(agent, frameworkId, allocationOf(resources));
+  }
+
+  private allocateOn(agent: AgentState, frameworkId: FrameworkId, allocation: Allocation): void {
+    const held = agent.allocated.get(frameworkId);
+    if (held) held.push(allocation);
+    else agent.allocated.set(frameworkId, [allocation]);
+    // The whole of what was free is the common case (one offer takes an unreserved agent).
+    agent.free = allocation.bare === agent.free ? [] : subtractAll(agent.free, allocation.bare);
+    this.trackClient(frameworkId, allocation, +1);
   }
 
   recoverResources(frameworkId: FrameworkId, agentId: AgentId, resources: readonly Resource[], refuseSeconds: number | null, nowMs: number): void {
     const agent = this.agents.get(agentId);
-    if (agent) {
-      const held = agent.allocated.get(frameworkId) ?? [];
-      // Only what is actually held can come back; anything else would double the free pool.
-      const returned = contains(held, resources) ? [...resources] : [];
-      if (returned.length > 0) {
-        const remaining = subtractAll(held, returned);
-        if (isEmpty(remaining)) agent.allocated.delete(frameworkId);
-        else agent.allocated.set(frameworkId, remaining);
+    const held = agent?.allocated.get(frameworkId);
+    if (agent && held) {
+      const returned = takeBack(held, resources);
+      if (held.length === 0) agent.allocated.delete(frameworkId);
+      if (returned) {
+        agent.free = agent.free.length === 0 ? returned.bare : addAll(agent.free, returned.bare);
+        agent.returned = returned;
         this.trackClient(frameworkId, returned, -1);
       }
     }
@@ -149,7 +181,9 @@ export class DrfAllocator implements Allocator {
     if (!framework || refuseSeconds === null || !(refuseSeconds > 0) || resources.length === 0) return;
     const seconds = Math.min(refuseSeconds, REFUSE_SECONDS_MAX);
     for (const [role, roleResources] of allocatedTo(resources)) {
-      framework.filters.set(filterKey(role, agentId), { untilMs: nowMs + seconds * 1000, resources: unallocated(roleResources) });
+      let byAgent = framework.filters.get(role);
+      if (!byAgent) framework.filters.set(role, (byAgent = new Map()));
+      byAgent.set(agentId, { untilMs: nowMs + seconds * 1000, resources: unallocated(roleResources) });
     }
   }
 
@@ -164,64 +198,62 @@ export class DrfAllocator implements Allocator {
     const framework = this.frameworks.get(frameworkId);
     if (!framework) return;
     const revived = new Set(roles.length > 0 ? roles : framework.roles);
-    for (const role of revived) framework.suppressedRoles.delete(role);
-    for (const key of [...framework.filters.keys()]) {
-      if (revived.has(key.slice(0, key.indexOf(' ')))) framework.filters.delete(key);
+    for (const role of revived) {
+      framework.suppressedRoles.delete(role);
+      framework.filters.delete(role);
     }
     this.syncSorters(frameworkId);
   }
 
   allocate(nowMs: number): OfferDecision[] {
     const decisions: OfferDecision[] = [];
-    const agentIds = [...this.agents.keys()].filter((id) => this.agents.get(id)?.active);
+    const agentIds: AgentId[] = [];
+    for (const [agentId, agent] of this.agents) if (agent.active && isAllocatable(agent.free)) agentIds.push(agentId);
     // Random agent order, as Mesos shuffles, so one framework does not always get the same agents.
     this.rng.shuffle(agentIds);
-    // The order changes only when something is allocated, so agents that give nothing (filtered,
-    // empty) reuse it instead of sorting again.
-    let clients: Array<{ frameworkId: FrameworkId; role: string }> | null = null;
-    for (const agentId of agentIds) {
-      clients ??= this.sortedClients();
-      const decision = this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, clients);
-      if (!decision) continue;
-      decisions.push(decision);
-      clients = null;
-    }
+    for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions);
     return decisions;
   }
 
-  private allocateAgent(agentId: AgentId, agent: AgentState, nowMs: number, clients: ReadonlyArray<{ frameworkId: FrameworkId; role: string }>): OfferDecision | null {
-    const free = subtractAll(agent.total, unallocated([...agent.allocated.values()].flat()));
-    if (isEmpty(free)) return null;
-    for (const { frameworkId, role } of clients) {
+  /**
+   * Offers an agent's free resources down the order of roles, then of frameworks within each: the
+   * first framework role that may take something (allocatable, not filtered) gets all of it it
+   * may have. Resources only other roles may have (reserved to them) go on down the order.
+   */
+  private allocateAgent(agentId: AgentId, agent: AgentState, nowMs: number, decisions: OfferDecision[]): void {
+    let taken: OfferDecision | null = null;
+    const tryClient = (frameworkId: FrameworkId, role: string): boolean => {
       const framework = this.frameworks.get(frameworkId) as FrameworkState;
-      const offerable = availableFor(free, role);
-      if (!isAllocatable(offerable) || this.isFiltered(framework, role, agentId, offerable, nowMs)) continue;
-      const resources = offerable.map((r) => ({ ...r, allocation_info: { role } }));
-      this.recordAllocation(frameworkId, agentId, resources);
-      return { frameworkId, agentId, role, resources };
+      const offerable = offerableTo(agent.free, role);
+      if (!isAllocatable(offerable) || this.isFiltered(framework, role, agentId, offerable, nowMs)) return false;
+      const reused = agent.returned;
+      const allocation = reused !== null && reused.bare === offerable && reused.parts[0]?.role === role
+        ? reused
+        : { resources: withAllocationRole(offerable, role), bare: offerable, parts: [{ role, amounts: scalarVector(offerable) }] };
+      this.allocateOn(agent, frameworkId, allocation);
+      taken = { frameworkId, agentId, role, resources: allocation.resources as Resource[] };
+      return true;
+    };
+    // Each pass hands out everything some role may have, so the passes are bounded by the roles.
+    for (let pass = 0; pass <= this.frameworkSorters.size; pass++) {
+      taken = null;
+      this.roleSorter.visit((role) => this.frameworkSorters.get(role)?.visit((frameworkId) => tryClient(frameworkId as FrameworkId, role)) ?? false);
+      if (taken === null) return;
+      decisions.push(taken);
+      if (!isAllocatable(agent.free)) return;
     }
-    return null;
   }
 
-  private isFiltered(framework: FrameworkState, role: string, agentId: AgentId, offerable: Resource[], nowMs: number): boolean {
-    const key = filterKey(role, agentId);
-    const filter = framework.filters.get(key);
-    if (!filter) return false;
+  private isFiltered(framework: FrameworkState, role: string, agentId: AgentId, offerable: readonly Resource[], nowMs: number): boolean {
+    const byAgent = framework.filters.get(role);
+    const filter = byAgent?.get(agentId);
+    if (!byAgent || !filter) return false;
     if (filter.untilMs <= nowMs) {
-      framework.filters.delete(key);
+      byAgent.delete(agentId);
       return false;
     }
     // A filter refuses only what was declined: an agent that now has more to give is offered again.
     return contains(filter.resources, offerable);
-  }
-
-  /** Framework roles wanting offers: roles by weighted share down the role tree, then frameworks within a role by theirs. */
-  private sortedClients(): Array<{ frameworkId: FrameworkId; role: string }> {
-    const clients: Array<{ frameworkId: FrameworkId; role: string }> = [];
-    for (const role of this.roleSorter.sort()) {
-      for (const frameworkId of this.frameworkSorters.get(role)?.sort() ?? []) clients.push({ frameworkId: frameworkId as FrameworkId, role });
-    }
-    return clients;
   }
 
   /**
@@ -249,7 +281,7 @@ export class DrfAllocator implements Allocator {
   private frameworkSorterOf(role: string): DrfSorter {
     let sorter = this.frameworkSorters.get(role);
     if (!sorter) {
-      sorter = new DrfSorter();
+      sorter = new DrfSorter({ hierarchical: false });
       sorter.addTotal(this.clusterTotal);
       this.frameworkSorters.set(role, sorter);
       this.roleSorter.add(role);
@@ -267,24 +299,23 @@ export class DrfAllocator implements Allocator {
     this.roleSorter.remove(role);
   }
 
-  private trackClient(frameworkId: FrameworkId, resources: readonly Resource[], sign: 1 | -1): void {
-    for (const [role, roleResources] of allocatedTo(resources)) {
-      const quantities = scalarQuantities(roleResources);
+  private trackClient(frameworkId: FrameworkId, allocation: Allocation, sign: 1 | -1): void {
+    for (const { role, amounts } of allocation.parts) {
       if (sign > 0) {
         const sorter = this.frameworkSorterOf(role);
         if (!sorter.contains(frameworkId)) {
           // Resources of a role the framework is not (or no longer) subscribed to: tracked, never offered.
           sorter.add(frameworkId);
         }
-        sorter.allocated(frameworkId, quantities);
-        this.roleSorter.allocated(role, quantities);
+        sorter.allocatedVector(frameworkId, amounts);
+        this.roleSorter.allocatedVector(role, amounts);
       } else {
         const sorter = this.frameworkSorters.get(role);
         if (!sorter?.contains(frameworkId)) continue;
-        sorter.unallocated(frameworkId, quantities);
-        this.roleSorter.unallocated(role, quantities);
-        const framework = this.frameworks.get(frameworkId);
-        if (!framework?.roles.has(role) && isEmptyQuantities(sorter.allocation(frameworkId))) this.leaveRole(frameworkId, role, sorter);
+        sorter.unallocatedVector(frameworkId, amounts);
+        this.roleSorter.unallocatedVector(role, amounts);
+        if (this.frameworks.get(frameworkId)?.roles.has(role)) continue;
+        if (isEmptyQuantities(sorter.allocation(frameworkId))) this.leaveRole(frameworkId, role, sorter);
       }
     }
   }
@@ -304,9 +335,53 @@ export class DrfAllocator implements Allocator {
   }
 }
 
+/** What of an agent's free resources a role may have; the list itself when none is reserved. */
+function offerableTo(free: readonly Resource[], role: string): readonly Resource[] {
+  for (const resource of free) if (resource.reservations !== undefined) return availableFor(free, role);
+  return free;
+}
+
+/**
+ * Takes `resources` out of a framework's allocations on an agent: the allocation that is exactly
+ * them (by identity, then by content), else out of their sum. Null when they are not all held —
+ * returning more than is held would grow the free pool.
+ */
+function allocationOf(resources: readonly Resource[]): Allocation {
+  const parts = [...allocatedTo(resources)].map(([role, roleResources]) => ({ role, amounts: scalarVector(roleResources) }));
+  return { resources, bare: unallocated(resources), parts };
+}
+
+function scalarVector(resources: readonly Resource[]): ResourceVector {
+  const amounts: number[] = [];
+  for (const resource of resources) if (resource.type === 'SCALAR') addToVector(amounts, resource.name, resource.scalar?.value ?? 0);
+  return amounts;
+}
+
+function takeBack(held: Allocation[], resources: readonly Resource[]): Allocation | null {
+  let at = held.findIndex((allocation) => allocation.resources === resources);
+  if (at < 0) {
+    at = held.findIndex((allocation) => allocation.resources.length === resources.length && contains(allocation.resources, resources) && contains(resources, allocation.resources));
+    if (at < 0) {
+      const sum = held.reduce<Resource[]>((all, allocation) => addAll(all, allocation.resources), []);
+      if (resources.length === 0 || !contains(sum, resources)) return null;
+      const remaining = subtractAll(sum, resources);
+      held.splice(0, held.length);
+      if (!isEmpty(remaining)) held.push(allocationOf(remaining));
+      return allocationOf(resources);
+    }
+  }
+  return (held.splice(at, 1)[0] as Allocation);
+}
+
 const isEmptyQuantities = (quantities: Quantities): boolean => quantities.size === 0;
 
 function isAllocatable(resources: readonly Resource[]): boolean {
-  const quantities = scalarQuantities(resources);
-  return (quantities.get('cpus') ?? 0) >= MIN_ALLOCATABLE.cpus || (quantities.get('mem') ?? 0) >= MIN_ALLOCATABLE.mem;
+  let cpus = 0;
+  let mem = 0;
+  for (const resource of resources) {
+    if (resource.type !== 'SCALAR') continue;
+    if (resource.name === 'cpus') cpus += resource.scalar?.value ?? 0;
+    else if (resource.name === 'mem') mem += resource.scalar?.value ?? 0;
+  }
+  return cpus >= MIN_ALLOCATABLE.cpus || mem >= MIN_ALLOCATABLE.mem;
 }

@@ -49,6 +49,38 @@ interface SorterNode {
   client: { active: boolean } | null;
 }
 
+/**
+ * Amounts by resource, indexed by a slot per resource name that every sorter shares, so the
+ * allocator can turn an allocation into a vector once and hand it to both of its sorters.
+ */
+export type ResourceVector = readonly number[];
+
+const slotOfName = new Map<string, number>();
+const nameOfSlot: string[] = [];
+
+function slotOf(name: string): number {
+  let slot = slotOfName.get(name);
+  if (slot === undefined) {
+    slot = nameOfSlot.length;
+    slotOfName.set(name, slot);
+    nameOfSlot.push(name);
+  }
+  return slot;
+}
+
+/** The vector of scalar quantities, for the `…Vector` methods. */
+export function resourceVector(quantities: Quantities): number[] {
+  const vector: number[] = [];
+  for (const [name, amount] of quantities) vector[slotOf(name)] = amount;
+  return vector;
+}
+
+/** Adds one resource's amount to a vector being built. */
+export function addToVector(vector: number[], name: string, amount: number): void {
+  const slot = slotOf(name);
+  vector[slot] = round((vector[slot] ?? 0) + amount);
+}
+
 const PRECISION = 1000;
 const round = (value: number): number => Math.round(value * PRECISION) / PRECISION;
 /** The name of a client's leaf below the node of its path, as Mesos names its virtual leaf. */
@@ -58,10 +90,9 @@ export class DrfSorter {
   private readonly root: SorterNode = newNode('', '', null);
   /** Nodes by path (not the leaves). */
   private readonly nodes = new Map<string, SorterNode>();
+  /** Clients' leaves by client. */
+  private readonly leaves = new Map<string, SorterNode>();
   private readonly weights = new Map<string, number>();
-  private readonly resourceIndex = new Map<string, number>();
-  /** Per resource index: true when left out of shares. */
-  private readonly excludedAt: boolean[] = [];
   private readonly excluded: ReadonlySet<string>;
   private readonly hierarchical: boolean;
   private readonly total: number[] = [];
@@ -76,12 +107,13 @@ export class DrfSorter {
 
   /** Adds a client (inactive until activated). Adding one twice is a no-op. */
   add(client: string): void {
+    if (this.leaves.has(client)) return;
     const node = this.nodeAt(client);
-    if (node.children.get(LEAF)?.client) return;
     const leaf = newNode(LEAF, client, node);
     leaf.client = { active: false };
     leaf.share = this.shareOf(leaf);
     node.children.set(LEAF, leaf);
+    this.leaves.set(client, leaf);
     this.clientCount++;
   }
 
@@ -93,6 +125,7 @@ export class DrfSorter {
     this.changeAllocation(leaf, leaf.subtree, -1);
     const node = leaf.parent as SorterNode;
     node.children.delete(LEAF);
+    this.leaves.delete(client);
     this.clientCount--;
     this.prune(node);
   }
@@ -147,24 +180,32 @@ export class DrfSorter {
 
   /** Grows the cluster total that shares are fractions of (an agent was added). */
   addTotal(quantities: Quantities): void {
-    addVector(this.total, this.vectorOf(quantities), 1);
+    addVector(this.total, resourceVector(quantities), 1);
     this.stale = true;
   }
 
   /** Shrinks the cluster total (an agent was removed). */
   removeTotal(quantities: Quantities): void {
-    addVector(this.total, this.vectorOf(quantities), -1);
+    addVector(this.total, resourceVector(quantities), -1);
     this.stale = true;
   }
 
   allocated(client: string, quantities: Quantities): void {
-    const leaf = this.leafOf(client);
-    if (leaf) this.changeAllocation(leaf, this.vectorOf(quantities), 1);
+    this.allocatedVector(client, resourceVector(quantities));
   }
 
   unallocated(client: string, quantities: Quantities): void {
+    this.unallocatedVector(client, resourceVector(quantities));
+  }
+
+  allocatedVector(client: string, amounts: ResourceVector): void {
     const leaf = this.leafOf(client);
-    if (leaf) this.changeAllocation(leaf, this.vectorOf(quantities), -1);
+    if (leaf) this.changeAllocation(leaf, amounts, 1);
+  }
+
+  unallocatedVector(client: string, amounts: ResourceVector): void {
+    const leaf = this.leafOf(client);
+    if (leaf) this.changeAllocation(leaf, amounts, -1);
   }
 
   /** What the client itself holds (not its subtree). */
@@ -209,7 +250,8 @@ export class DrfSorter {
     for (let i = 0; i < held.length; i++) {
       const amount = held[i];
       const of = total[i];
-      if (amount === undefined || amount <= 0 || of === undefined || of <= 0 || this.excludedAt[i]) continue;
+      if (amount === undefined || amount <= 0 || of === undefined || of <= 0) continue;
+      if (this.excluded.size > 0 && this.excluded.has(nameOfSlot[i] as string)) continue;
       const fraction = amount / of;
       if (fraction > share) share = fraction;
     }
@@ -248,8 +290,7 @@ export class DrfSorter {
   }
 
   private leafOf(client: string): SorterNode | undefined {
-    const leaf = this.nodes.get(client)?.children.get(LEAF);
-    return leaf?.client ? leaf : undefined;
+    return this.leaves.get(client);
   }
 
   /** The node of a path, creating it and its ancestors as needed. */
@@ -274,28 +315,11 @@ export class DrfSorter {
     }
   }
 
-  private indexOf(name: string): number {
-    let index = this.resourceIndex.get(name);
-    if (index === undefined) {
-      index = this.resourceIndex.size;
-      this.resourceIndex.set(name, index);
-      this.excludedAt[index] = this.excluded.has(name);
-    }
-    return index;
-  }
-
-  private vectorOf(quantities: Quantities): number[] {
-    const vector: number[] = [];
-    for (const [name, amount] of quantities) vector[this.indexOf(name)] = amount;
-    return vector;
-  }
-
   private quantitiesOf(vector: readonly number[]): Quantities {
     const out: Quantities = new Map();
-    for (const [name, index] of this.resourceIndex) {
-      const amount = vector[index] ?? 0;
-      if (amount > 0) out.set(name, amount);
-    }
+    vector.forEach((amount, slot) => {
+      if (amount > 0) out.set(nameOfSlot[slot] as string, amount);
+    });
     return out;
   }
 }
@@ -340,10 +364,15 @@ function removeSorted(list: SorterNode[], node: SorterNode): void {
   list.splice(at, 1);
 }
 
-/** Gives a listed node a new share and moves it to its place. */
+/** Gives a listed node a new share and moves it to its place (often where it already is). */
 function moveSorted(list: SorterNode[], node: SorterNode, share: number): void {
-  removeSorted(list, node);
+  const at = insertionPoint(list, node);
+  if (list[at] !== node) throw new Error(`sorter: '${node.path}' is not where its share puts it`);
   node.share = share;
+  const before = list[at - 1];
+  const after = list[at + 1];
+  if ((before === undefined || compareNodes(before, node) < 0) && (after === undefined || compareNodes(node, after) < 0)) return;
+  list.splice(at, 1);
   insertSorted(list, node);
 }
 

@@ -1,0 +1,118 @@
+/**
+ * The allocator scenarios of Mesos' `HierarchicalAllocator_BENCHMARK_Test` (parameters in
+ * ../shared/reference/performance.md §2a), run against Meridian's allocator with a simulated clock:
+ * filters never expire and nothing waits on `allocation_interval`.
+ *
+ * Frameworks are added first, then agents; agent i carries resources already used by framework
+ * i mod F, as in Mesos. What is timed is one `allocate()` (a batch allocation cycle); the work
+ * between cycles (declining or returning every offer) is not, as Mesos times only the cycle.
+ */
+import type { Allocator, OfferDecision } from '../src/allocator/allocator.js';
+import { DrfAllocator } from '../src/allocator/drf-allocator.js';
+import type { AgentId, FrameworkId } from '../src/common/ids.js';
+import { SeededRng } from '../src/common/rng.js';
+import type { Range, Resource } from '../src/common/resources/wire.js';
+import { median, type BenchResult } from './report.js';
+
+const scalar = (name: string, value: number, role?: string): Resource => ({
+  name, type: 'SCALAR', scalar: { value }, ...(role !== undefined ? { allocation_info: { role } } : {}),
+});
+const ports = (range: Range[], role?: string): Resource => ({
+  name: 'ports', type: 'RANGES', ranges: { range }, ...(role !== undefined ? { allocation_info: { role } } : {}),
+});
+
+/** `[31000-32000]` cut into `count` pieces with gaps between them, as Mesos' `fragment()` leaves a used port range. */
+function fragments(begin: number, end: number, count: number): Range[] {
+  const step = Math.floor((end - begin + 1) / count);
+  return Array.from({ length: count }, (_, i) => ({ begin: begin + i * step, end: begin + i * step + Math.floor(step / 2) }));
+}
+
+const AGENT_TOTAL: Resource[] = [scalar('cpus', 24), scalar('mem', 4096), scalar('disk', 4096), ports([{ begin: 31000, end: 32000 }])];
+
+function used(cpus: number, mem: number): Resource[] {
+  return [scalar('cpus', cpus, '*'), scalar('mem', mem, '*'), scalar('disk', 1024, '*'), ports(fragments(31000, 32000, 16), '*')];
+}
+
+const frameworkId = (i: number) => `framework-${i}` as FrameworkId;
+const agentId = (i: number) => `agent-${i}` as AgentId;
+
+function timeMs<T>(work: () => T): [T, number] {
+  const started = performance.now();
+  const value = work();
+  return [value, performance.now() - started];
+}
+
+interface Cluster {
+  allocator: Allocator;
+  addAgentsMs: number;
+}
+
+/** F frameworks in role `*`, then A agents, agent i with `usedPerAgent` held by framework i mod F. */
+function cluster(agents: number, frameworks: number, usedPerAgent: Resource[]): Cluster {
+  const allocator = new DrfAllocator(new SeededRng(1));
+  for (let i = 0; i < frameworks; i++) allocator.addFramework(frameworkId(i), { roles: ['*'], suppressedRoles: [] }, true);
+  const [, addAgentsMs] = timeMs(() => {
+    for (let i = 0; i < agents; i++) {
+      allocator.addAgent(agentId(i), { total: AGENT_TOTAL, used: [{ frameworkId: frameworkId(i % frameworks), resources: usedPerAgent }] });
+    }
+  });
+  return { allocator, addAgentsMs };
+}
+
+function returnAll(allocator: Allocator, offers: readonly OfferDecision[], refuseSeconds: number | null): void {
+  for (const offer of offers) allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, refuseSeconds, 0);
+}
+
+/**
+ * DeclineOffers: every round declines every outstanding offer for ever (Mesos passes INT_MAX
+ * seconds, capped at a year), then times one cycle. Mesos runs 2·F rounds; `maxRounds` caps that
+ * for large F (each round adds one filter per agent, so later rounds cost a little more).
+ */
+export function declineOffers(agents: number, frameworks: number, maxRounds: number): BenchResult[] {
+  const { allocator, addAgentsMs } = cluster(agents, frameworks, used(16, 2014));
+  const rounds = Math.min(2 * frameworks, maxRounds);
+  const times: number[] = [];
+  const offerCounts: number[] = [];
+  let offers: OfferDecision[] = [];
+  for (let round = 0; round < rounds; round++) {
+    returnAll(allocator, offers, 2 ** 31 - 1);
+    let took: number;
+    [offers, took] = timeMs(() => allocator.allocate(0));
+    times.push(took);
+    offerCounts.push(offers.length);
+  }
+  const scenario = `DeclineOffers ${agents} agents × ${frameworks} frameworks`;
+  const params = { agents, frameworks, rounds, offers_per_round: offerCounts, round_ms: times.map(round2) };
+  return [
+    { scenario, metric: 'allocate() per cycle', unit: 'ms', median: median(times), p99: Math.max(...times), params },
+    { scenario, metric: 'addAgent()', unit: 'µs/agent', median: (addAgentsMs * 1000) / agents, params: { agents, frameworks } },
+  ];
+}
+
+/**
+ * SuppressOffers: five rounds; each returns every offer without a filter, suppresses another fifth
+ * of the frameworks, and times one cycle. ExtremeSuppressOffers suppresses 99 % up front.
+ */
+export function suppressOffers(agents: number, frameworks: number, extreme: boolean): BenchResult[] {
+  const { allocator } = cluster(agents, frameworks, used(16, 1024));
+  const times: number[] = [];
+  const offerCounts: number[] = [];
+  let suppressed = 0;
+  const suppressUpTo = (count: number) => {
+    for (; suppressed < count; suppressed++) allocator.suppressOffers(frameworkId(suppressed), []);
+  };
+  if (extreme) suppressUpTo(Math.floor(0.99 * frameworks));
+  let offers: OfferDecision[] = [];
+  for (let round = 0; round < 5; round++) {
+    returnAll(allocator, offers, null);
+    if (!extreme) suppressUpTo(Math.min(frameworks, suppressed + Math.floor(frameworks / 5)));
+    let took: number;
+    [offers, took] = timeMs(() => allocator.allocate(0));
+    times.push(took);
+    offerCounts.push(offers.length);
+  }
+  const scenario = `${extreme ? 'ExtremeSuppressOffers' : 'SuppressOffers'} ${agents} agents × ${frameworks} frameworks`;
+  return [{ scenario, metric: 'allocate() per cycle', unit: 'ms', median: median(times), p99: Math.max(...times), params: { agents, frameworks, offers_per_round: offerCounts, round_ms: times.map(round2) } }];
+}
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
