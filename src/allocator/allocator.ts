@@ -51,6 +51,18 @@ export interface Allocator {
   activateAgent(agentId: AgentId): void;
   deactivateAgent(agentId: AgentId): void;
 
+  /**
+   * The agent's total changed (reservations made or undone by the operator, or the agent reports
+   * other resources). What frameworks hold there stays theirs; the free pool follows the total.
+   */
+  updateAgent(agentId: AgentId, total: readonly Resource[]): void;
+  /**
+   * Turns resources a framework holds on an agent (an offer it accepted) into others of the same
+   * amounts: the RESERVE and UNRESERVE operations of an ACCEPT. The agent's total changes with
+   * them. False, changing nothing, when the framework does not hold all of `from` there.
+   */
+  updateAllocation(frameworkId: FrameworkId, agentId: AgentId, from: readonly Resource[], to: readonly Resource[]): boolean;
+
   /** Records resources as allocated to a framework outside an allocation run (e.g. reported tasks). */
   recordAllocation(frameworkId: FrameworkId, agentId: AgentId, resources: readonly Resource[]): void;
   /**

@@ -140,6 +140,33 @@ export class DrfAllocator implements Allocator {
     this.changeClusterTotal(agent.total, -1);
   }
 
+  updateAgent(agentId: AgentId, total: readonly Resource[]): void {
+    const agent = this.agents.get(agentId);
+    if (!agent) return;
+    this.changeClusterTotal(agent.total, -1);
+    agent.total = unallocated(total);
+    this.changeClusterTotal(agent.total, 1);
+    const held = [...agent.allocated.values()].flat().reduce<Resource[]>((all, allocation) => addAll(all, allocation.bare), []);
+    agent.free = subtractAll(agent.total, held);
+    agent.returned = null;
+  }
+
+  updateAllocation(frameworkId: FrameworkId, agentId: AgentId, from: readonly Resource[], to: readonly Resource[]): boolean {
+    const agent = this.agents.get(agentId);
+    const held = agent?.allocated.get(frameworkId);
+    if (!agent || !held) return false;
+    const taken = takeBack(held, from);
+    if (!taken) return false;
+    const converted = allocationOf(to);
+    held.push(converted);
+    this.trackClient(frameworkId, taken, -1);
+    this.trackClient(frameworkId, converted, +1);
+    this.changeClusterTotal(agent.total, -1);
+    agent.total = addAll(subtractAll(agent.total, taken.bare), converted.bare);
+    this.changeClusterTotal(agent.total, 1);
+    return true;
+  }
+
   activateAgent(agentId: AgentId): void {
     const agent = this.agents.get(agentId);
     if (agent) agent.active = true;

@@ -75,3 +75,103 @@ test('a role a framework left is offered nothing, though what it holds there is 
   for (const decision of decisions) allocator.recoverResources(decision.frameworkId, decision.agentId, decision.resources, null, 0);
   assert.equal(allocator.allocate(0).flatMap((d) => d.resources).filter((r) => r.name === 'cpus').length, 4);
 });
+
+const reserved = (name: string, value: number, role: string) => ({ ...scalar(name, value), reservations: [{ type: 'STATIC' as const, role }] });
+const cpusIn = (resources: ReadonlyArray<{ name: string; scalar?: { value: number } }>) =>
+  resources.filter((r) => r.name === 'cpus').reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
+
+test('reserved resources go only to their role and its subroles; the rest of the agent goes on down the order', () => {
+  // One agent: 4 cpus unreserved, 2 reserved to eng. dev sorts first (shares tie, then names) and takes
+  // the unreserved part; the eng reservation still goes out in the same run, to eng/web (a subrole of eng).
+  const allocator = new DrfAllocator(new SeededRng(7));
+  allocator.addFramework(fw('O'), { roles: ['dev'], suppressedRoles: [] }, true);
+  allocator.addFramework(fw('W'), { roles: ['eng/web'], suppressedRoles: [] }, true);
+  allocator.addAgent('agent-0' as AgentId, { total: [scalar('cpus', 4), reserved('cpus', 2, 'eng'), scalar('mem', 1024)], used: [] });
+  const decisions = allocator.allocate(0);
+  const byFramework = Object.fromEntries(decisions.map((d) => [d.frameworkId, d]));
+  assert.equal(decisions.length, 2);
+  const web = byFramework.W;
+  const dev = byFramework.O;
+  assert.ok(web && dev);
+  assert.deepEqual(web.resources.map((r) => [r.name, r.scalar?.value, r.reservations?.[0]?.role]), [['cpus', 2, 'eng']]);
+  assert.equal(cpusIn(dev.resources), 4);
+  assert.ok(!dev.resources.some((r) => r.reservations !== undefined), 'dev never sees eng\'s reservation');
+});
+
+test('a declined offer is not offered again to that framework role until its filter expires, but goes to others', () => {
+  const allocator = cluster(1, { A: ['web'], B: ['web'] });
+  const [first] = allocator.allocate(0);
+  assert.ok(first);
+  allocator.recoverResources(first.frameworkId, first.agentId, first.resources, 5, 1000);
+  const [second] = allocator.allocate(1000);
+  assert.ok(second);
+  assert.notEqual(second.frameworkId, first.frameworkId);
+  allocator.recoverResources(second.frameworkId, second.agentId, second.resources, 5, 1000);
+  assert.deepEqual(allocator.allocate(2000), [], 'both have filtered it');
+  const [again] = allocator.allocate(6000);
+  assert.ok(again, 'filters expire after refuse_seconds');
+});
+
+test('revive clears a role\'s decline filters', () => {
+  const allocator = cluster(1, { A: ['web'] });
+  const [offer] = allocator.allocate(0);
+  assert.ok(offer);
+  allocator.recoverResources(fw('A'), offer.agentId, offer.resources, 3600, 0);
+  assert.deepEqual(allocator.allocate(1), []);
+  allocator.reviveOffers(fw('A'), ['web']);
+  assert.equal(allocator.allocate(2).length, 1);
+});
+
+test('updateAllocation turns held resources into reserved ones; once recovered they go only to that role', () => {
+  const allocator = cluster(1, { A: ['eng'], B: ['ops'] });
+  const [offer] = allocator.allocate(0);
+  assert.ok(offer);
+  const role = offer.role;
+  const held = offer.resources.filter((r) => r.name === 'cpus');
+  const reservedCpus = held.map((r) => ({ ...r, reservations: [{ type: 'DYNAMIC' as const, role, principal: 'p' }] }));
+  assert.equal(allocator.updateAllocation(offer.frameworkId, offer.agentId, [{ ...scalar('cpus', 5), allocation_info: { role } }], reservedCpus), false, 'not held');
+  assert.equal(allocator.updateAllocation(offer.frameworkId, offer.agentId, held, reservedCpus), true);
+  allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources.filter((r) => r.name !== 'cpus'), null, 0);
+  allocator.recoverResources(offer.frameworkId, offer.agentId, reservedCpus, null, 0);
+  // Now the agent has 1 cpu reserved to `role` and unreserved mem. The other role gets mem only.
+  const other = offer.frameworkId === 'A' ? 'B' : 'A';
+  allocator.suppressOffers(offer.frameworkId, []);
+  const [next] = allocator.allocate(0);
+  assert.ok(next);
+  assert.equal(next.frameworkId, other);
+  assert.equal(cpusIn(next.resources), 0);
+  allocator.recoverResources(next.frameworkId, next.agentId, next.resources, null, 0);
+  allocator.reviveOffers(offer.frameworkId, []);
+  allocator.suppressOffers(fw(other), []);
+  const [mine] = allocator.allocate(0);
+  assert.ok(mine);
+  assert.equal(mine.frameworkId, offer.frameworkId);
+  assert.deepEqual(mine.resources.find((r) => r.name === 'cpus')?.reservations?.[0]?.role, role);
+});
+
+test('updateAgent: a new total frees what nobody holds and keeps what is held', () => {
+  const allocator = cluster(1, { A: ['web'] });
+  const [offer] = allocator.allocate(0);
+  assert.ok(offer);
+  allocator.updateAgent(offer.agentId, [scalar('cpus', 3), scalar('mem', 1024)]);
+  const [more] = allocator.allocate(0);
+  assert.ok(more, 'the two new cpus are offered');
+  assert.equal(cpusIn(more.resources), 2);
+});
+
+test('never over-allocates: across random declines, accepts and returns, offers on an agent never exceed its total', () => {
+  const allocator = cluster(5, { A: ['a'], B: ['b'], C: ['a/x'] });
+  const rng = new SeededRng(3);
+  const outstanding: ReturnType<DrfAllocator['allocate']> = [];
+  for (let step = 0; step < 200; step++) {
+    outstanding.push(...allocator.allocate(step * 1000));
+    const perAgent = new Map<string, number>();
+    for (const offer of outstanding) perAgent.set(offer.agentId, (perAgent.get(offer.agentId) ?? 0) + cpusIn(offer.resources));
+    for (const [agent, cpus] of perAgent) assert.ok(cpus <= 1 + 1e-9, `${agent} offered ${cpus} cpus at step ${step}`);
+    for (let i = outstanding.length - 1; i >= 0; i--) {
+      if (rng.nextFloat() < 0.5) continue;
+      const [offer] = outstanding.splice(i, 1);
+      if (offer) allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, rng.nextFloat() < 0.5 ? 2 : null, step * 1000);
+    }
+  }
+});
