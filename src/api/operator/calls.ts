@@ -71,10 +71,10 @@ export const WeightInfo = Type.Object({ role: Type.String(), weight: Type.Number
 export type WeightInfo = Static<typeof WeightInfo>;
 
 /**
- * `Call.UpdateWeights`. Mesos reads an absent `weight_infos` as an empty list (a no-op); Meridian
- * refuses it, as a request that changes nothing is more likely a mistake than an intent.
+ * `Call.UpdateWeights`. An absent `weight_infos` is an empty list (a no-op), as in Mesos: protobuf's
+ * JSON leaves empty lists out, so a client sending none writes `"update_weights": {}`.
  */
-export const UpdateWeights = Type.Object({ weight_infos: Type.Array(WeightInfo) });
+export const UpdateWeights = Type.Object({ weight_infos: Type.Optional(Type.Array(WeightInfo)) });
 
 /** Bodies of calls Meridian does not implement yet: present when required, their content unchecked. */
 const NotYetChecked: TSchema = Type.Unknown();

@@ -119,7 +119,7 @@ test('validateMasterCall checks the envelope and the UPDATE_WEIGHTS body, naming
   assert.match(error({}) ?? '', /Expecting 'type' to be present/);
   assert.match(error([]) ?? '', /expecting a JSON object/);
   assert.match(error({ type: 'UPDATE_WEIGHTS' }) ?? '', /Expecting 'update_weights' to be present/);
-  assert.match(error({ type: 'UPDATE_WEIGHTS', update_weights: {} }) ?? '', /Expecting 'update_weights\.weight_infos' to be present/);
+  assert.equal(error({ type: 'UPDATE_WEIGHTS', update_weights: {} }), null, 'an empty list is left out in protobuf JSON');
   assert.match(error({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'a', weight: '2' }] } }) ?? '', /'update_weights\.weight_infos\[0\]\.weight' is invalid/);
   assert.match(error({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'a' }] } }) ?? '', /Expecting 'update_weights\.weight_infos\[0\]\.weight' to be present/);
   assert.match(error({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ weight: 1 }] } }) ?? '', /Expecting 'update_weights\.weight_infos\[0\]\.role' to be present/);
