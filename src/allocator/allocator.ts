@@ -9,6 +9,7 @@
  */
 import type { Resource } from '../common/resources/wire.js';
 import type { AgentId, FrameworkId } from '../common/ids.js';
+import type { QuotaSpec } from './quota.js';
 
 /** One offer to make: all of `resources` on `agentId`, to `frameworkId` for its `role`. */
 export interface OfferDecision {
@@ -71,6 +72,12 @@ export interface Allocator {
    * that agent until the filter expires (Mesos `Filters.refuse_seconds`).
    */
   recoverResources(frameworkId: FrameworkId, agentId: AgentId, resources: readonly Resource[], refuseSeconds: number | null, nowMs: number): void;
+
+  /**
+   * Sets a role's quota (Mesos 1.9+ `QuotaConfig`: limits, and guarantees the allocator lays
+   * resources away for), or removes it with null. A quota bounds the role's whole subtree.
+   */
+  updateQuota(role: string, quota: QuotaSpec | null): void;
 
   /** Sets the weight of a role (or of a prefix of role paths, which weighs its whole subtree). */
   updateWeight(role: string, weight: number): void;

@@ -9,9 +9,11 @@ import type { AgentId, FrameworkId } from '../common/ids.js';
 import type { Rng } from '../common/rng.js';
 import type { Resource } from '../common/resources/wire.js';
 import type { AgentOptions, Allocator, FrameworkOptions, OfferDecision } from './allocator.js';
-import { addToVector, DrfSorter, type ResourceVector } from './drf-sorter.js';
+import { addToVector, addVector, DrfSorter, slotOf, type ResourceVector } from './drf-sorter.js';
+import { QuotaBook, type QuotaSpec } from './quota.js';
 import {
-  addAll, allocatedTo, availableFor, contains, isEmpty, scalarQuantities, subtractAll, unallocated, withAllocationRole, type Quantities,
+  addAll, allocatedTo, availableFor, contains, isEmpty, reservationRole, scalarQuantities, subtractAll, unallocated, withAllocationRole,
+  type Quantities,
 } from './resource-math.js';
 
 /** Decline filters are capped at a year, as Mesos caps `refuse_seconds`. */
@@ -28,8 +30,8 @@ export const MIN_ALLOCATABLE = { cpus: 0.01, mem: 32 } as const;
 interface Allocation {
   resources: readonly Resource[];
   bare: readonly Resource[];
-  /** Scalar amounts per allocation role, as the sorters count them. */
-  parts: ReadonlyArray<{ role: string; amounts: ResourceVector }>;
+  /** Scalar amounts per allocation role, as the sorters count them, and the unreserved part, as quota counts it. */
+  parts: ReadonlyArray<{ role: string; amounts: ResourceVector; unreserved: ResourceVector }>;
 }
 
 interface AgentState {
@@ -67,6 +69,7 @@ export class DrfAllocator implements Allocator {
   /** Per role, its frameworks by dominant share. */
   private readonly frameworkSorters = new Map<string, DrfSorter>();
   private clusterTotal: Quantities = new Map();
+  private readonly quota = new QuotaBook();
 
   constructor(private readonly rng: Rng) {}
 
@@ -127,6 +130,7 @@ export class DrfAllocator implements Allocator {
     const agent: AgentState = { total, allocated: new Map(), free: total, returned: null, active: true };
     this.agents.set(agentId, agent);
     this.changeClusterTotal(agent.total, 1);
+    this.chargeReservations(agent.total, 1);
     for (const use of options.used) this.recordAllocation(use.frameworkId, agentId, use.resources);
   }
 
@@ -138,14 +142,17 @@ export class DrfAllocator implements Allocator {
     }
     this.agents.delete(agentId);
     this.changeClusterTotal(agent.total, -1);
+    this.chargeReservations(agent.total, -1);
   }
 
   updateAgent(agentId: AgentId, total: readonly Resource[]): void {
     const agent = this.agents.get(agentId);
     if (!agent) return;
     this.changeClusterTotal(agent.total, -1);
+    this.chargeReservations(agent.total, -1);
     agent.total = unallocated(total);
     this.changeClusterTotal(agent.total, 1);
+    this.chargeReservations(agent.total, 1);
     const held = [...agent.allocated.values()].flat().reduce<Resource[]>((all, allocation) => addAll(all, allocation.bare), []);
     agent.free = subtractAll(agent.total, held);
     agent.returned = null;
@@ -162,8 +169,10 @@ export class DrfAllocator implements Allocator {
     this.trackClient(frameworkId, taken, -1);
     this.trackClient(frameworkId, converted, +1);
     this.changeClusterTotal(agent.total, -1);
+    this.chargeReservations(agent.total, -1);
     agent.total = addAll(subtractAll(agent.total, taken.bare), converted.bare);
     this.changeClusterTotal(agent.total, 1);
+    this.chargeReservations(agent.total, 1);
     return true;
   }
 
@@ -238,8 +247,58 @@ export class DrfAllocator implements Allocator {
     for (const [agentId, agent] of this.agents) if (agent.active && isAllocatable(agent.free)) agentIds.push(agentId);
     // Random agent order, as Mesos shuffles, so one framework does not always get the same agents.
     this.rng.shuffle(agentIds);
-    for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions);
-    return decisions;
+    if (this.quota.size === 0) {
+      for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions, null);
+      return decisions;
+    }
+    // With quota, two stages as in Mesos: first roles whose guarantees are unmet get up to them,
+    // then everyone by fair share, within limits, leaving free what unmet guarantees still need.
+    const cycle: QuotaCycle = { stage: 1, unreservedFree: this.unreservedFree(agentIds) };
+    if (this.quota.hasUnmetGuarantees) {
+      for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions, cycle);
+    }
+    cycle.stage = 2;
+    for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions, cycle);
+    return mergeDecisions(decisions);
+  }
+
+  /** Sets a role's quota, or removes it with null (Mesos' UPDATE_QUOTA; the master validates). */
+  updateQuota(role: string, spec: QuotaSpec | null): void {
+    this.quota.set(role, spec, this.consumptionOf(role));
+  }
+
+  /** The quota of every role that has one. */
+  quotas(): Array<[string, QuotaSpec]> {
+    return this.quota.roles();
+  }
+
+  /** What a role's subtree consumes of quota: unreserved resources allocated to it, and everything reserved to it. */
+  private consumptionOf(role: string): number[] {
+    const consumed: number[] = [];
+    const add = (amounts: ResourceVector) => addVector(consumed, amounts, 1);
+    for (const agent of this.agents.values()) {
+      for (const held of agent.allocated.values()) {
+        for (const allocation of held) for (const part of allocation.parts) if (inSubtree(part.role, role)) add(part.unreserved);
+      }
+      for (const [reservedTo, amounts] of reservedVectors(agent.total)) if (inSubtree(reservedTo, role)) add(amounts);
+    }
+    return consumed;
+  }
+
+  private chargeReservations(total: readonly Resource[], sign: 1 | -1): void {
+    if (this.quota.size === 0) return;
+    for (const [role, amounts] of reservedVectors(total)) this.quota.charge(role, amounts, sign);
+  }
+
+  /** Unreserved free scalars over the given agents, by slot. */
+  private unreservedFree(agentIds: readonly AgentId[]): number[] {
+    const free: number[] = [];
+    for (const agentId of agentIds) {
+      for (const resource of (this.agents.get(agentId) as AgentState).free) {
+        if (resource.type === 'SCALAR' && resource.reservations === undefined) addToVector(free, resource.name, resource.scalar?.value ?? 0);
+      }
+    }
+    return free;
   }
 
   /**
@@ -247,17 +306,25 @@ export class DrfAllocator implements Allocator {
    * first framework role that may take something (allocatable, not filtered) gets all of it it
    * may have. Resources only other roles may have (reserved to them) go on down the order.
    */
-  private allocateAgent(agentId: AgentId, agent: AgentState, nowMs: number, decisions: OfferDecision[]): void {
+  private allocateAgent(agentId: AgentId, agent: AgentState, nowMs: number, decisions: OfferDecision[], cycle: QuotaCycle | null): void {
     let taken: OfferDecision | null = null;
     const tryClient = (frameworkId: FrameworkId, role: string): boolean => {
       const framework = this.frameworks.get(frameworkId) as FrameworkState;
-      const offerable = offerableTo(agent.free, role);
+      let offerable = offerableTo(agent.free, role);
+      if (cycle !== null) {
+        const bounded = this.withinQuota(offerable, role, cycle);
+        if (bounded === null) return false;
+        offerable = bounded;
+      }
       if (!isAllocatable(offerable) || this.isFiltered(framework, role, agentId, offerable, nowMs)) return false;
       const reused = agent.returned;
       const allocation = reused !== null && reused.bare === offerable && reused.parts[0]?.role === role
         ? reused
-        : { resources: withAllocationRole(offerable, role), bare: offerable, parts: [{ role, amounts: scalarVector(offerable) }] };
+        : { resources: withAllocationRole(offerable, role), bare: offerable, parts: [{ role, ...scalarVectors(offerable) }] };
       this.allocateOn(agent, frameworkId, allocation);
+      if (cycle !== null) (allocation.parts[0] as Allocation['parts'][number]).unreserved.forEach((amount, slot) => {
+        cycle.unreservedFree[slot] = Math.round(((cycle.unreservedFree[slot] ?? 0) - amount) * 1000) / 1000;
+      });
       taken = { frameworkId, agentId, role, resources: allocation.resources as Resource[] };
       return true;
     };
@@ -269,6 +336,31 @@ export class DrfAllocator implements Allocator {
       decisions.push(taken);
       if (!isAllocatable(agent.free)) return;
     }
+  }
+
+  /**
+   * What of `offerable` a role may be given under quota in this stage, or null for nothing: in
+   * stage 1 only roles with unmet guarantees, up to them; in stage 2 anyone, up to its limits and
+   * without eating into what other roles' unmet guarantees need.
+   */
+  private withinQuota(offerable: readonly Resource[], role: string, cycle: QuotaCycle): readonly Resource[] | null {
+    const limits = this.quota.limitHeadroom(role);
+    if (cycle.stage === 1) {
+      const unmet = this.quota.unmetGuarantee(role);
+      if (unmet === null) return null;
+      const cap: Array<number | undefined> = [];
+      unmet.forEach((amount, slot) => (cap[slot] = Math.min(amount, limits?.[slot] ?? Infinity)));
+      return shrink(offerable, cap, true);
+    }
+    const unmet = this.quota.unmetGuarantees;
+    if (limits === null && !unmet.some((amount) => amount > 0)) return offerable;
+    const cap: Array<number | undefined> = limits ? [...limits] : [];
+    unmet.forEach((amount, slot) => {
+      if (!(amount > 0)) return;
+      const spare = Math.max(0, (cycle.unreservedFree[slot] ?? 0) - amount);
+      cap[slot] = Math.min(cap[slot] ?? Infinity, spare);
+    });
+    return shrink(offerable, cap, false);
   }
 
   private isFiltered(framework: FrameworkState, role: string, agentId: AgentId, offerable: readonly Resource[], nowMs: number): boolean {
@@ -327,7 +419,8 @@ export class DrfAllocator implements Allocator {
   }
 
   private trackClient(frameworkId: FrameworkId, allocation: Allocation, sign: 1 | -1): void {
-    for (const { role, amounts } of allocation.parts) {
+    for (const { role, amounts, unreserved } of allocation.parts) {
+      if (this.quota.size > 0) this.quota.charge(role, unreserved, sign);
       if (sign > 0) {
         const sorter = this.frameworkSorterOf(role);
         if (!sorter.contains(frameworkId)) {
@@ -374,14 +467,80 @@ function offerableTo(free: readonly Resource[], role: string): readonly Resource
  * returning more than is held would grow the free pool.
  */
 function allocationOf(resources: readonly Resource[]): Allocation {
-  const parts = [...allocatedTo(resources)].map(([role, roleResources]) => ({ role, amounts: scalarVector(roleResources) }));
+  const parts = [...allocatedTo(resources)].map(([role, roleResources]) => ({ role, ...scalarVectors(roleResources) }));
   return { resources, bare: unallocated(resources), parts };
 }
 
-function scalarVector(resources: readonly Resource[]): ResourceVector {
+/** Scalar amounts of a list, all and unreserved only (the same vector when nothing is reserved). */
+function scalarVectors(resources: readonly Resource[]): { amounts: ResourceVector; unreserved: ResourceVector } {
   const amounts: number[] = [];
-  for (const resource of resources) if (resource.type === 'SCALAR') addToVector(amounts, resource.name, resource.scalar?.value ?? 0);
-  return amounts;
+  let unreserved: number[] | null = null;
+  for (const resource of resources) {
+    if (resource.type !== 'SCALAR') continue;
+    if (resource.reservations !== undefined && unreserved === null) unreserved = [...amounts];
+    addToVector(amounts, resource.name, resource.scalar?.value ?? 0);
+    if (unreserved !== null && resource.reservations === undefined) addToVector(unreserved, resource.name, resource.scalar?.value ?? 0);
+  }
+  return { amounts, unreserved: unreserved ?? amounts };
+}
+
+/** Scalar amounts reserved in a list, by reservation role. */
+function reservedVectors(resources: readonly Resource[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const resource of resources) {
+    if (resource.type !== 'SCALAR' || resource.reservations === undefined) continue;
+    const role = reservationRole(resource);
+    let amounts = out.get(role);
+    if (!amounts) out.set(role, (amounts = []));
+    addToVector(amounts, resource.name, resource.scalar?.value ?? 0);
+  }
+  return out;
+}
+
+/** One allocation cycle's quota state: its stage, and the unreserved free resources left in the cluster. */
+interface QuotaCycle {
+  stage: 1 | 2;
+  unreservedFree: number[];
+}
+
+/** One offer per framework, agent and role: what the two quota stages gave the same one is joined. */
+function mergeDecisions(decisions: OfferDecision[]): OfferDecision[] {
+  const byKey = new Map<string, OfferDecision>();
+  for (const decision of decisions) {
+    const key = `${decision.frameworkId}\u0000${decision.agentId}\u0000${decision.role}`;
+    const earlier = byKey.get(key);
+    if (earlier) earlier.resources = addAll(earlier.resources, decision.resources);
+    else byKey.set(key, { ...decision });
+  }
+  return [...byKey.values()];
+}
+
+const inSubtree = (role: string, of: string): boolean => role === of || role.startsWith(`${of}/`);
+
+/**
+ * Cuts unreserved scalars down to `cap` (per slot, used up as entries are taken); reserved and
+ * non-scalar entries pass. With `onlyCapped`, unreserved scalars without a cap are left out.
+ */
+function shrink(resources: readonly Resource[], cap: Array<number | undefined>, onlyCapped: boolean): Resource[] {
+  const left = [...cap];
+  const out: Resource[] = [];
+  for (const resource of resources) {
+    if (resource.type !== 'SCALAR' || resource.reservations !== undefined) {
+      out.push(resource);
+      continue;
+    }
+    const slot = slotOf(resource.name);
+    const limit = left[slot];
+    if (limit === undefined) {
+      if (!onlyCapped) out.push(resource);
+      continue;
+    }
+    const value = Math.min(resource.scalar?.value ?? 0, limit);
+    if (value <= 0) continue;
+    left[slot] = Math.round((limit - value) * 1000) / 1000;
+    out.push(value === resource.scalar?.value ? resource : { ...resource, scalar: { value } });
+  }
+  return out;
 }
 
 function takeBack(held: Allocation[], resources: readonly Resource[]): Allocation | null {

@@ -58,7 +58,8 @@ export type ResourceVector = readonly number[];
 const slotOfName = new Map<string, number>();
 const nameOfSlot: string[] = [];
 
-function slotOf(name: string): number {
+/** The vector slot of a resource name. */
+export function slotOf(name: string): number {
   let slot = slotOfName.get(name);
   if (slot === undefined) {
     slot = nameOfSlot.length;
@@ -376,7 +377,8 @@ function moveSorted(list: SorterNode[], node: SorterNode, share: number): void {
   insertSorted(list, node);
 }
 
-function addVector(into: number[], amounts: readonly number[], sign: 1 | -1): void {
+/** Adds `sign × amounts` into a vector, in thousandths, never below zero. */
+export function addVector(into: number[], amounts: readonly number[], sign: 1 | -1): void {
   for (let i = 0; i < amounts.length; i++) {
     const amount = amounts[i];
     if (amount === undefined) continue;

@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fc from 'fast-check';
 import { DrfAllocator } from '../../../src/allocator/drf-allocator.js';
 import type { AgentId, FrameworkId } from '../../../src/common/ids.js';
 import { SeededRng } from '../../../src/common/rng.js';
@@ -174,4 +175,100 @@ test('never over-allocates: across random declines, accepts and returns, offers 
       if (offer) allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, rng.nextFloat() < 0.5 ? 2 : null, step * 1000);
     }
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Quota: one-cpu agents with 1024 mem each; a role's consumption is its unreserved allocation
+// plus everything reserved to it.
+
+const allocatedCpus = (decisions: ReturnType<DrfAllocator['allocate']>, role: string) =>
+  decisions.filter((d) => d.role === role || d.role.startsWith(`${role}/`)).reduce((sum, d) => sum + cpusIn(d.resources), 0);
+
+test('quota limits: a role is never given more than its limit, the rest goes to others', () => {
+  const allocator = cluster(6, { A: ['capped'], B: ['free'] });
+  allocator.updateQuota('capped', { guarantees: {}, limits: { cpus: 2 } });
+  const decisions = allocator.allocate(0);
+  assert.equal(allocatedCpus(decisions, 'capped'), 2);
+  assert.equal(allocatedCpus(decisions, 'free'), 4);
+  // A limit of 2 cpus and nothing else: mem is not limited, so mem-only offers are fine, cpus are not.
+  assert.ok(decisions.filter((d) => d.role === 'capped').every((d) => cpusIn(d.resources) <= 2));
+});
+
+test('quota limits bound a whole subtree: eng/web and eng/batch share eng\'s limit', () => {
+  const allocator = cluster(8, { W: ['eng/web'], B: ['eng/batch'], O: ['ops'] });
+  allocator.updateQuota('eng', { guarantees: {}, limits: { cpus: 3 } });
+  const decisions = allocator.allocate(0);
+  assert.equal(allocatedCpus(decisions, 'eng'), 3);
+  assert.equal(allocatedCpus(decisions, 'ops'), 5);
+});
+
+test('quota limits count reservations: a role holding a 2-cpu reservation under a 2-cpu limit gets no unreserved cpus', () => {
+  const allocator = new DrfAllocator(new SeededRng(7));
+  allocator.addFramework(fw('A'), { roles: ['dev'], suppressedRoles: [] }, true);
+  allocator.addAgent('agent-r' as AgentId, { total: [reserved('cpus', 2, 'dev')], used: [] });
+  for (let i = 0; i < 3; i++) allocator.addAgent(`agent-${i}` as AgentId, { total: [scalar('cpus', 1), scalar('mem', 1024)], used: [] });
+  allocator.updateQuota('dev', { guarantees: {}, limits: { cpus: 2 } });
+  const decisions = allocator.allocate(0);
+  assert.equal(allocatedCpus(decisions, 'dev'), 2, 'only the reserved two');
+  assert.ok(decisions.every((d) => d.resources.every((r) => r.name !== 'cpus' || r.reservations !== undefined)));
+});
+
+test('quota guarantees are met first and held back from other roles while unmet', () => {
+  // G (guarantee 3 cpus) declines everything for an hour; greedy H may still not take G's three.
+  const allocator = cluster(6, { G: ['guaranteed'], H: ['greedy'] });
+  allocator.updateQuota('guaranteed', { guarantees: { cpus: 3, mem: 3072 }, limits: {} });
+  const first = allocator.allocate(0);
+  assert.equal(allocatedCpus(first, 'guaranteed'), 3, 'stage 1 gives G its guarantee before fair sharing');
+  for (const decision of first) if (decision.frameworkId === 'G') allocator.recoverResources(decision.frameworkId, decision.agentId, decision.resources, 3600, 0);
+  const second = allocator.allocate(1000);
+  assert.equal(allocatedCpus(second, 'greedy'), 0, 'the three G declined stay laid away for it');
+  assert.equal(allocatedCpus(first, 'greedy'), 3);
+});
+
+test('property: under random quotas, declines and returns, no role with a limit is ever allocated beyond it', () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        limits: fc.array(fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }), { minLength: 3, maxLength: 3 }),
+        guarantees: fc.array(fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), { minLength: 3, maxLength: 3 }),
+        reservedTo: fc.array(fc.integer({ min: -1, max: 2 }), { minLength: 8, maxLength: 8 }),
+        seed: fc.integer(),
+      }),
+      ({ limits, guarantees, reservedTo, seed }) => {
+        const roles = ['a', 'b', 'a/c'];
+        const allocator = new DrfAllocator(new SeededRng(seed));
+        roles.forEach((role, i) => allocator.addFramework(fw(`F${i}`), { roles: [role], suppressedRoles: [] }, true));
+        reservedTo.forEach((owner, i) => {
+          const cpus = owner < 0 ? scalar('cpus', 1) : reserved('cpus', 1, roles[owner] as string);
+          allocator.addAgent(`agent-${i}` as AgentId, { total: [cpus, scalar('mem', 1024)], used: [] });
+        });
+        roles.forEach((role, i) => {
+          const limit = limits[i];
+          const guarantee = guarantees[i];
+          const capped = limit !== undefined && guarantee !== undefined ? Math.min(limit, guarantee) : guarantee;
+          allocator.updateQuota(role, { guarantees: capped !== undefined ? { cpus: capped } : {}, limits: limit !== undefined ? { cpus: limit } : {} });
+        });
+        const rng = new SeededRng(seed ^ 1);
+        const outstanding: ReturnType<DrfAllocator['allocate']> = [];
+        for (let step = 0; step < 12; step++) {
+          outstanding.push(...allocator.allocate(step * 1000));
+          roles.forEach((role, i) => {
+            const limit = limits[i];
+            if (limit === undefined) return;
+            // Consumption: unreserved cpus held in the subtree, plus every cpu reserved to the subtree.
+            const unreservedHeld = outstanding.filter((d) => d.role === role || d.role.startsWith(`${role}/`))
+              .flatMap((d) => d.resources).filter((r) => r.name === 'cpus' && r.reservations === undefined).reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
+            const reservedTotal = reservedTo.filter((owner) => owner >= 0 && ((roles[owner] as string) === role || (roles[owner] as string).startsWith(`${role}/`))).length;
+            if (unreservedHeld > 0) assert.ok(unreservedHeld + reservedTotal <= limit + 1e-9, `${role}: ${unreservedHeld} + ${reservedTotal} reserved > limit ${limit}`);
+          });
+          for (let i = outstanding.length - 1; i >= 0; i--) {
+            if (rng.nextFloat() < 0.5) continue;
+            const [offer] = outstanding.splice(i, 1);
+            if (offer) allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, rng.nextFloat() < 0.3 ? 1 : null, step * 1000);
+          }
+        }
+      },
+    ),
+    { numRuns: 150 },
+  );
 });
