@@ -116,3 +116,56 @@ export function suppressOffers(agents: number, frameworks: number, extreme: bool
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
+
+const quotaAgent: Resource[] = [scalar('cpus', 2), scalar('mem', 2048), scalar('disk', 2048)];
+
+/**
+ * LargeAndSmallQuota (`BENCHMARK_HierarchicalAllocator_WithQuotaParam`): `small` roles with quota
+ * `cpus:1;mem:1024;disk:1024` and `large` roles with `cpus:4;mem:4096;disk:4096`, one framework
+ * each, on small/5 + 5·large agents of `cpus:2;mem:2048;disk:2048`. Times the first cycle (all
+ * quota handed out) and a second one with nothing left to give. Quota is set as guarantees and
+ * limits both, as Mesos' benchmark helper does.
+ */
+export function largeAndSmallQuota(small: number, large: number): BenchResult[] {
+  const allocator = new DrfAllocator(new SeededRng(1));
+  const agents = small / 5 + 5 * large;
+  const roles: Array<[string, Record<string, number>]> = [
+    ...Array.from({ length: small }, (_, i): [string, Record<string, number>] => [`small-${i}`, { cpus: 1, mem: 1024, disk: 1024 }]),
+    ...Array.from({ length: large }, (_, i): [string, Record<string, number>] => [`large-${i}`, { cpus: 4, mem: 4096, disk: 4096 }]),
+  ];
+  for (const [role, quota] of roles) allocator.updateQuota(role, { guarantees: quota, limits: quota });
+  roles.forEach(([role], i) => allocator.addFramework(frameworkId(i), { roles: [role], suppressedRoles: [] }, true));
+  const [, addAgentsMs] = timeMs(() => {
+    for (let i = 0; i < agents; i++) allocator.addAgent(agentId(i), { total: quotaAgent, used: [] });
+  });
+  const [first, firstMs] = timeMs(() => allocator.allocate(0));
+  const [second, secondMs] = timeMs(() => allocator.allocate(0));
+  const scenario = `LargeAndSmallQuota ${agents} agents, ${small}+${large} roles`;
+  const params = { agents, small_roles: small, large_roles: large, first_cycle_offers: first.length, second_cycle_offers: second.length, add_agents_ms: round2(addAgentsMs) };
+  return [
+    { scenario, metric: 'first allocate()', unit: 'ms', median: firstMs, params },
+    { scenario, metric: 'second allocate()', unit: 'ms', median: secondMs, params },
+  ];
+}
+
+/**
+ * NonQuotaVsQuota (`BENCHMARK_HierarchicalAllocator_WithNonQuotaVsQuotaParam`): `roles` roles with
+ * 2 frameworks and 2 agents each; with quota on, each role's limit is exactly its two agents, so
+ * both modes make the same offers and the difference is the cost of quota.
+ */
+export function nonQuotaVsQuota(roles: number, withQuota: boolean): BenchResult[] {
+  const allocator = new DrfAllocator(new SeededRng(1));
+  for (let r = 0; r < roles; r++) {
+    if (withQuota) allocator.updateQuota(`role-${r}`, { guarantees: {}, limits: { cpus: 4, mem: 4096, disk: 4096 } });
+    for (let f = 0; f < 2; f++) allocator.addFramework(frameworkId(2 * r + f), { roles: [`role-${r}`], suppressedRoles: [] }, true);
+  }
+  for (let i = 0; i < 2 * roles; i++) allocator.addAgent(agentId(i), { total: quotaAgent, used: [] });
+  const [first, firstMs] = timeMs(() => allocator.allocate(0));
+  const [, secondMs] = timeMs(() => allocator.allocate(0));
+  const scenario = `NonQuotaVsQuota ${roles} roles, quota ${withQuota ? 'on' : 'off'}`;
+  const params = { roles, agents: 2 * roles, frameworks: 2 * roles, quota: withQuota, first_cycle_offers: first.length };
+  return [
+    { scenario, metric: 'first allocate()', unit: 'ms', median: firstMs, params },
+    { scenario, metric: 'second allocate()', unit: 'ms', median: secondMs, params },
+  ];
+}

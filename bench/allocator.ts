@@ -11,7 +11,7 @@
  * BENCH_FULL=1 runs Mesos' whole grid (agents 1,000 to 50,000 × clients 1 to 1,000).
  */
 import { DrfSorter } from '../src/allocator/drf-sorter.js';
-import { declineOffers, suppressOffers } from './allocator-scenarios.js';
+import { declineOffers, largeAndSmallQuota, nonQuotaVsQuota, suppressOffers } from './allocator-scenarios.js';
 import { median, report, type BenchResult } from './report.js';
 
 const FULL = process.env.BENCH_FULL === '1';
@@ -73,8 +73,8 @@ function fullSort(scenario: string, agents: number, clients: string[], params: R
 
 const round = (value: number) => Math.round(value * 100) / 100;
 
-/** BENCH_ONLY=decline,suppress,sort runs only the named groups. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'decline,suppress,sort').split(',').map((name) => name.trim()));
+/** BENCH_ONLY=decline,suppress,quota,sort runs only the named groups. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'decline,suppress,quota,sort').split(',').map((name) => name.trim()));
 const DECLINE_ROUNDS = Number(process.env.BENCH_DECLINE_ROUNDS ?? 10);
 
 const results: BenchResult[] = [];
@@ -86,6 +86,13 @@ if (ONLY.has('decline')) {
 }
 if (ONLY.has('suppress')) {
   results.push(...suppressOffers(10000, 1000, false), ...suppressOffers(10000, 1000, true));
+}
+if (ONLY.has('quota')) {
+  for (const [small, large] of [[25, 5], [250, 50], [2500, 500]] as const) {
+    const [first, second] = largeAndSmallQuota(small, large);
+    results.push({ ...first, target: small === 2500 ? '≤ 1000 ms' : '' } as BenchResult, second as BenchResult);
+  }
+  for (const roles of [10, 100, 1000]) results.push(...nonQuotaVsQuota(roles, false), ...nonQuotaVsQuota(roles, true));
 }
 if (ONLY.has('sort')) for (const agents of AGENT_COUNTS) {
   for (const clients of CLIENT_COUNTS) {

@@ -253,12 +253,13 @@ export class DrfAllocator implements Allocator {
     }
     // With quota, two stages as in Mesos: first roles whose guarantees are unmet get up to them,
     // then everyone by fair share, within limits, leaving free what unmet guarantees still need.
-    const cycle: QuotaCycle = { stage: 1, unreservedFree: this.unreservedFree(agentIds) };
-    if (this.quota.hasUnmetGuarantees) {
+    const cycle: QuotaCycle = { stage: 1, ...this.quotaCycleState(agentIds), parked: [] };
+    for (const stage of [1, 2] as const) {
+      if (stage === 1 && !this.quota.hasUnmetGuarantees) continue;
+      cycle.stage = stage;
       for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions, cycle);
+      for (const role of cycle.parked.splice(0)) this.roleSorter.activate(role);
     }
-    cycle.stage = 2;
-    for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions, cycle);
     return mergeDecisions(decisions);
   }
 
@@ -290,15 +291,29 @@ export class DrfAllocator implements Allocator {
     for (const [role, amounts] of reservedVectors(total)) this.quota.charge(role, amounts, sign);
   }
 
-  /** Unreserved free scalars over the given agents, by slot. */
-  private unreservedFree(agentIds: readonly AgentId[]): number[] {
-    const free: number[] = [];
+  /** Unreserved free scalars over the given agents, by slot, and the roles free reserved resources there belong to. */
+  private quotaCycleState(agentIds: readonly AgentId[]): Pick<QuotaCycle, 'unreservedFree' | 'reservedFreeRoles'> {
+    const unreservedFree: number[] = [];
+    const reservedFreeRoles = new Set<string>();
     for (const agentId of agentIds) {
       for (const resource of (this.agents.get(agentId) as AgentState).free) {
-        if (resource.type === 'SCALAR' && resource.reservations === undefined) addToVector(free, resource.name, resource.scalar?.value ?? 0);
+        if (resource.reservations !== undefined) reservedFreeRoles.add(reservationRole(resource));
+        else if (resource.type === 'SCALAR') addToVector(unreservedFree, resource.name, resource.scalar?.value ?? 0);
       }
     }
-    return free;
+    return { unreservedFree, reservedFreeRoles };
+  }
+
+  /**
+   * True when a role can take nothing more in this stage on any agent: in stage 1 it has no unmet
+   * guarantee; in stage 2 its limits leave it neither cpus nor mem (an offer needs one of them)
+   * and no agent has free resources reserved to it (or a role below it).
+   */
+  private isDoneForStage(role: string, cycle: QuotaCycle): boolean {
+    if (cycle.stage === 1) return !this.quota.lacksGuarantee(role);
+    if (this.quota.limitLeft(role, slotOf('cpus')) > 0 || this.quota.limitLeft(role, slotOf('mem')) > 0) return false;
+    for (const reservedTo of cycle.reservedFreeRoles) if (inSubtree(reservedTo, role) || inSubtree(role, reservedTo)) return false;
+    return true;
   }
 
   /**
@@ -328,10 +343,27 @@ export class DrfAllocator implements Allocator {
       taken = { frameworkId, agentId, role, resources: allocation.resources as Resource[] };
       return true;
     };
+    // A role done for the stage leaves the order until the stage ends (the walk stops to let it
+    // go, as the order may not change under a walk), so later agents do not pass it again.
+    let done: string | null = null;
+    const tryRole = (role: string): boolean => {
+      if (cycle !== null && this.isDoneForStage(role, cycle)) {
+        done = role;
+        return true;
+      }
+      return this.frameworkSorters.get(role)?.visit((frameworkId) => tryClient(frameworkId as FrameworkId, role)) ?? false;
+    };
     // Each pass hands out everything some role may have, so the passes are bounded by the roles.
     for (let pass = 0; pass <= this.frameworkSorters.size; pass++) {
       taken = null;
-      this.roleSorter.visit((role) => this.frameworkSorters.get(role)?.visit((frameworkId) => tryClient(frameworkId as FrameworkId, role)) ?? false);
+      done = null;
+      this.roleSorter.visit(tryRole);
+      if (done !== null && cycle !== null) {
+        this.roleSorter.deactivate(done);
+        cycle.parked.push(done);
+        pass--;
+        continue;
+      }
       if (taken === null) return;
       decisions.push(taken);
       if (!isAllocatable(agent.free)) return;
@@ -501,6 +533,10 @@ function reservedVectors(resources: readonly Resource[]): Map<string, number[]> 
 interface QuotaCycle {
   stage: 1 | 2;
   unreservedFree: number[];
+  /** Roles that resources free now are reserved to. */
+  reservedFreeRoles: ReadonlySet<string>;
+  /** Roles taken out of the order until the stage ends. */
+  parked: string[];
 }
 
 /** One offer per framework, agent and role: what the two quota stages gave the same one is joined. */

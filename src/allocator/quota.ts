@@ -110,6 +110,25 @@ export class QuotaBook {
     }
   }
 
+  /** How much more of one resource `role` may consume under its limits and its ancestors'; Infinity when unlimited. */
+  limitLeft(role: string, slot: number): number {
+    let left = Infinity;
+    for (let path = role; ;) {
+      const quota = this.quotas.get(path);
+      const limit = quota?.limits[slot];
+      if (quota && limit !== undefined) left = Math.min(left, Math.max(0, round(limit - (quota.consumed[slot] ?? 0))));
+      const cut = path.lastIndexOf('/');
+      if (cut < 0) return left;
+      path = path.slice(0, cut);
+    }
+  }
+
+  /** True when `role`'s own guarantee is not met yet. */
+  lacksGuarantee(role: string): boolean {
+    const quota = this.quotas.get(role);
+    return quota !== undefined && quota.guarantees.some((guarantee, slot) => guarantee > (quota.consumed[slot] ?? 0));
+  }
+
   /** Per slot, what `role`'s own guarantee still lacks; null when it has none left to meet. */
   unmetGuarantee(role: string): number[] | null {
     const quota = this.quotas.get(role);
