@@ -31,13 +31,37 @@ export interface AgentOptions {
   used: ReadonlyArray<{ frameworkId: FrameworkId; resources: readonly Resource[] }>;
 }
 
-/** Why a framework role received nothing in the last allocation run. */
+/**
+ * Why a framework role gets what it gets, as of now: the answer to "why is my framework
+ * starving?". Agents are counted once each, by the first reason that applies to them.
+ */
 export interface AllocatorExplanation {
   frameworkId: FrameworkId;
   role: string;
+  /** Offers the role was made in the last allocation run. */
+  offeredLastRun: number;
+  /** The framework is subscribed to the role. */
+  subscribed: boolean;
+  /** The framework is connected and active. */
+  active: boolean;
+  /** The framework asked for no offers for the role (SUPPRESS, or `suppressed_roles`). */
   suppressed: boolean;
-  agentsFiltered: number;
-  agentsWithNothingAllocatable: number;
+  /** The role's quota leaves it no cpus and no mem (limits reached). */
+  atQuotaLimit: boolean;
+  agents: {
+    /** Active agents in the cluster. */
+    total: number;
+    /** Nothing free at all: everything is offered or used. */
+    fullyAllocated: number;
+    /** What is free is reserved to other roles. */
+    reservedForOtherRoles: number;
+    /** What the role may have is below the minimum allocatable resources. */
+    belowMinimum: number;
+    /** The framework declined this agent's resources for the role, and the filter has not expired. */
+    filtered: number;
+    /** Would be offered to the role if it came first in the fair-share order. */
+    available: number;
+  };
 }
 
 export interface Allocator {
@@ -88,4 +112,7 @@ export interface Allocator {
 
   /** Runs one allocation cycle over every active agent. */
   allocate(nowMs: number): OfferDecision[];
+
+  /** Why a framework role is offered what it is (null for an unknown framework). */
+  explain(frameworkId: FrameworkId, role: string, nowMs: number): AllocatorExplanation | null;
 }

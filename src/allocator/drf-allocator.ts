@@ -8,7 +8,7 @@
 import type { AgentId, FrameworkId } from '../common/ids.js';
 import type { Rng } from '../common/rng.js';
 import type { Resource } from '../common/resources/wire.js';
-import type { AgentOptions, Allocator, FrameworkOptions, OfferDecision } from './allocator.js';
+import type { AgentOptions, Allocator, AllocatorExplanation, FrameworkOptions, OfferDecision } from './allocator.js';
 import { addToVector, addVector, DrfSorter, slotOf, type ResourceVector } from './drf-sorter.js';
 import { QuotaBook, type QuotaSpec } from './quota.js';
 import {
@@ -18,8 +18,18 @@ import {
 
 /** Decline filters are capped at a year, as Mesos caps `refuse_seconds`. */
 export const REFUSE_SECONDS_MAX = 365 * 24 * 3600;
-/** Mesos `min_allocatable_resources` default: an offer needs at least this much cpus OR mem. */
-export const MIN_ALLOCATABLE = { cpus: 0.01, mem: 32 } as const;
+/**
+ * Mesos `min_allocatable_resources`: an offer must hold at least one of these sets of quantities
+ * in full. The default, `cpus:0.01|mem:32`, asks for a little cpu or some memory.
+ */
+export type MinAllocatable = ReadonlyArray<Readonly<Record<string, number>>>;
+export const DEFAULT_MIN_ALLOCATABLE: MinAllocatable = [{ cpus: 0.01 }, { mem: 32 }];
+
+export interface DrfAllocatorOptions {
+  minAllocatable?: MinAllocatable;
+  /** Mesos `fair_sharing_excluded_resource_names`: resources that do not count towards shares. */
+  fairSharingExcludedResourceNames?: readonly string[];
+}
 
 /**
  * One allocation as it was made: the resources with allocation_info.role, and the same without.
@@ -65,13 +75,22 @@ export class DrfAllocator implements Allocator {
   private readonly agents = new Map<AgentId, AgentState>();
   private readonly frameworks = new Map<FrameworkId, FrameworkState>();
   /** Roles by weighted dominant share; a role is a client while a framework is in it. */
-  private readonly roleSorter = new DrfSorter();
+  private readonly roleSorter: DrfSorter;
   /** Per role, its frameworks by dominant share. */
   private readonly frameworkSorters = new Map<string, DrfSorter>();
   private clusterTotal: Quantities = new Map();
   private readonly quota = new QuotaBook();
 
-  constructor(private readonly rng: Rng) {}
+  private readonly minAllocatable: ReadonlyArray<ReadonlyArray<[slot: number, amount: number]>>;
+  private readonly excludedResourceNames: readonly string[];
+  /** Offers made in the last run, by `frameworkId role`, for explanations. */
+  private offeredLastRun = new Map<string, number>();
+
+  constructor(private readonly rng: Rng, options: DrfAllocatorOptions = {}) {
+    this.minAllocatable = (options.minAllocatable ?? DEFAULT_MIN_ALLOCATABLE).map((set) => Object.entries(set).map(([name, amount]) => [slotOf(name), amount]));
+    this.excludedResourceNames = options.fairSharingExcludedResourceNames ?? [];
+    this.roleSorter = new DrfSorter({ excludedResourceNames: this.excludedResourceNames });
+  }
 
   addFramework(frameworkId: FrameworkId, options: FrameworkOptions, active: boolean): void {
     this.frameworks.set(frameworkId, {
@@ -244,12 +263,12 @@ export class DrfAllocator implements Allocator {
   allocate(nowMs: number): OfferDecision[] {
     const decisions: OfferDecision[] = [];
     const agentIds: AgentId[] = [];
-    for (const [agentId, agent] of this.agents) if (agent.active && isAllocatable(agent.free)) agentIds.push(agentId);
+    for (const [agentId, agent] of this.agents) if (agent.active && this.isAllocatable(agent.free)) agentIds.push(agentId);
     // Random agent order, as Mesos shuffles, so one framework does not always get the same agents.
     this.rng.shuffle(agentIds);
     if (this.quota.size === 0) {
       for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions, null);
-      return decisions;
+      return this.counted(decisions);
     }
     // With quota, two stages as in Mesos: first roles whose guarantees are unmet get up to them,
     // then everyone by fair share, within limits, leaving free what unmet guarantees still need.
@@ -260,7 +279,16 @@ export class DrfAllocator implements Allocator {
       for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions, cycle);
       for (const role of cycle.parked.splice(0)) this.roleSorter.activate(role);
     }
-    return mergeDecisions(decisions);
+    return this.counted(mergeDecisions(decisions));
+  }
+
+  private counted(decisions: OfferDecision[]): OfferDecision[] {
+    this.offeredLastRun = new Map();
+    for (const { frameworkId, role } of decisions) {
+      const key = `${frameworkId} ${role}`;
+      this.offeredLastRun.set(key, (this.offeredLastRun.get(key) ?? 0) + 1);
+    }
+    return decisions;
   }
 
   /** Sets a role's quota, or removes it with null (Mesos' UPDATE_QUOTA; the master validates). */
@@ -331,7 +359,7 @@ export class DrfAllocator implements Allocator {
         if (bounded === null) return false;
         offerable = bounded;
       }
-      if (!isAllocatable(offerable) || this.isFiltered(framework, role, agentId, offerable, nowMs)) return false;
+      if (!this.isAllocatable(offerable) || this.isFiltered(framework, role, agentId, offerable, nowMs)) return false;
       const reused = agent.returned;
       const allocation = reused !== null && reused.bare === offerable && reused.parts[0]?.role === role
         ? reused
@@ -366,7 +394,7 @@ export class DrfAllocator implements Allocator {
       }
       if (taken === null) return;
       decisions.push(taken);
-      if (!isAllocatable(agent.free)) return;
+      if (!this.isAllocatable(agent.free)) return;
     }
   }
 
@@ -375,8 +403,9 @@ export class DrfAllocator implements Allocator {
    * stage 1 only roles with unmet guarantees, up to them; in stage 2 anyone, up to its limits and
    * without eating into what other roles' unmet guarantees need.
    */
-  private withinQuota(offerable: readonly Resource[], role: string, cycle: QuotaCycle): readonly Resource[] | null {
+  private withinQuota(offerable: readonly Resource[], role: string, cycle: QuotaCycle | null): readonly Resource[] | null {
     const limits = this.quota.limitHeadroom(role);
+    if (cycle === null) return limits === null ? offerable : shrink(offerable, limits, false);
     if (cycle.stage === 1) {
       const unmet = this.quota.unmetGuarantee(role);
       if (unmet === null) return null;
@@ -395,12 +424,50 @@ export class DrfAllocator implements Allocator {
     return shrink(offerable, cap, false);
   }
 
-  private isFiltered(framework: FrameworkState, role: string, agentId: AgentId, offerable: readonly Resource[], nowMs: number): boolean {
+  /** Whether a list meets the minimum allocatable resources: every quantity of at least one set. */
+  private isAllocatable(resources: readonly Resource[]): boolean {
+    const held: number[] = [];
+    for (const resource of resources) if (resource.type === 'SCALAR') held[slotOf(resource.name)] = (held[slotOf(resource.name)] ?? 0) + (resource.scalar?.value ?? 0);
+    return this.minAllocatable.some((set) => set.every(([slot, amount]) => (held[slot] ?? 0) >= amount));
+  }
+
+  explain(frameworkId: FrameworkId, role: string, nowMs: number): AllocatorExplanation | null {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) return null;
+    const cpus = slotOf('cpus');
+    const mem = slotOf('mem');
+    const agents = { total: 0, fullyAllocated: 0, reservedForOtherRoles: 0, belowMinimum: 0, filtered: 0, available: 0 };
+    for (const [agentId, agent] of this.agents) {
+      if (!agent.active) continue;
+      agents.total++;
+      if (agent.free.length === 0) agents.fullyAllocated++;
+      else {
+        const mine = offerableTo(agent.free, role);
+        const offerable = this.quota.size > 0 ? this.withinQuota(mine, role, null) : mine;
+        if (mine.length === 0) agents.reservedForOtherRoles++;
+        else if (offerable === null || !this.isAllocatable(offerable)) agents.belowMinimum++;
+        else if (this.isFiltered(framework, role, agentId, offerable, nowMs, false)) agents.filtered++;
+        else agents.available++;
+      }
+    }
+    return {
+      frameworkId,
+      role,
+      offeredLastRun: this.offeredLastRun.get(`${frameworkId} ${role}`) ?? 0,
+      subscribed: framework.roles.has(role),
+      active: framework.active,
+      suppressed: framework.suppressedRoles.has(role),
+      atQuotaLimit: this.quota.size > 0 && this.quota.limitLeft(role, cpus) <= 0 && this.quota.limitLeft(role, mem) <= 0,
+      agents,
+    };
+  }
+
+  private isFiltered(framework: FrameworkState, role: string, agentId: AgentId, offerable: readonly Resource[], nowMs: number, expire = true): boolean {
     const byAgent = framework.filters.get(role);
     const filter = byAgent?.get(agentId);
     if (!byAgent || !filter) return false;
     if (filter.untilMs <= nowMs) {
-      byAgent.delete(agentId);
+      if (expire) byAgent.delete(agentId);
       return false;
     }
     // A filter refuses only what was declined: an agent that now has more to give is offered again.
@@ -432,7 +499,7 @@ export class DrfAllocator implements Allocator {
   private frameworkSorterOf(role: string): DrfSorter {
     let sorter = this.frameworkSorters.get(role);
     if (!sorter) {
-      sorter = new DrfSorter({ hierarchical: false });
+      sorter = new DrfSorter({ hierarchical: false, excludedResourceNames: this.excludedResourceNames });
       sorter.addTotal(this.clusterTotal);
       this.frameworkSorters.set(role, sorter);
       this.roleSorter.add(role);
@@ -597,13 +664,3 @@ function takeBack(held: Allocation[], resources: readonly Resource[]): Allocatio
 
 const isEmptyQuantities = (quantities: Quantities): boolean => quantities.size === 0;
 
-function isAllocatable(resources: readonly Resource[]): boolean {
-  let cpus = 0;
-  let mem = 0;
-  for (const resource of resources) {
-    if (resource.type !== 'SCALAR') continue;
-    if (resource.name === 'cpus') cpus += resource.scalar?.value ?? 0;
-    else if (resource.name === 'mem') mem += resource.scalar?.value ?? 0;
-  }
-  return cpus >= MIN_ALLOCATABLE.cpus || mem >= MIN_ALLOCATABLE.mem;
-}

@@ -272,3 +272,34 @@ test('property: under random quotas, declines and returns, no role with a limit 
     { numRuns: 150 },
   );
 });
+
+test('min_allocatable_resources: every quantity of one of the sets must be there', () => {
+  const allocator = new DrfAllocator(new SeededRng(7), { minAllocatable: [{ cpus: 2, mem: 512 }, { gpus: 1 }] });
+  allocator.addFramework(fw('A'), { roles: ['web'], suppressedRoles: [] }, true);
+  allocator.addAgent('small' as AgentId, { total: [scalar('cpus', 1), scalar('mem', 4096)], used: [] });
+  allocator.addAgent('big' as AgentId, { total: [scalar('cpus', 2), scalar('mem', 512)], used: [] });
+  allocator.addAgent('gpu' as AgentId, { total: [scalar('gpus', 1)], used: [] });
+  assert.deepEqual(allocator.allocate(0).map((d) => d.agentId).sort(), ['big', 'gpu']);
+});
+
+test('explain says why a framework role gets nothing: suppressed, filtered agents, reserved for others, below the minimum, quota', () => {
+  const allocator = new DrfAllocator(new SeededRng(7));
+  allocator.addFramework(fw('A'), { roles: ['web'], suppressedRoles: [] }, true);
+  allocator.addAgent('declined' as AgentId, { total: [scalar('cpus', 1), scalar('mem', 1024)], used: [] });
+  allocator.addAgent('theirs' as AgentId, { total: [reserved('cpus', 4, 'db')], used: [] });
+  allocator.addAgent('crumbs' as AgentId, { total: [scalar('mem', 8)], used: [] });
+  allocator.addAgent('open' as AgentId, { total: [scalar('cpus', 1)], used: [] });
+  const offers = allocator.allocate(0);
+  assert.equal(allocator.explain(fw('A'), 'web', 0)?.offeredLastRun, 2);
+  for (const offer of offers) allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, offer.agentId === 'declined' ? 60 : null, 0);
+  const why = allocator.explain(fw('A'), 'web', 1000);
+  assert.deepEqual(why?.agents, { total: 4, fullyAllocated: 0, reservedForOtherRoles: 1, belowMinimum: 1, filtered: 1, available: 1 });
+  assert.equal(why?.suppressed, false);
+  allocator.suppressOffers(fw('A'), ['web']);
+  allocator.updateQuota('web', { guarantees: {}, limits: { cpus: 0, mem: 0 } });
+  const now = allocator.explain(fw('A'), 'web', 1000);
+  assert.equal(now?.suppressed, true);
+  assert.equal(now?.atQuotaLimit, true);
+  assert.equal(now?.agents.available, 0, 'a zero limit leaves nothing allocatable');
+  assert.equal(allocator.explain(fw('nobody'), 'web', 0), null);
+});
