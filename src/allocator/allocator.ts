@@ -113,6 +113,14 @@ export interface Allocator {
   /** Runs one allocation cycle over every active agent. */
   allocate(nowMs: number): OfferDecision[];
 
+  /**
+   * The allocator's gauges under Mesos' metric names (without the `allocator/mesos/` prefix):
+   * `resources/<name>/total` and `/offered_or_allocated`, `roles/<role>/shares/dominant`,
+   * `offer_filters/roles/<role>/active`, and `quota/roles/<role>/resources/<name>/guarantee`,
+   * `/limit` and `/offered_or_allocated`.
+   */
+  metrics(nowMs: number): Record<string, number>;
+
   /** Why a framework role is offered what it is (null for an unknown framework). */
   explain(frameworkId: FrameworkId, role: string, nowMs: number): AllocatorExplanation | null;
 }

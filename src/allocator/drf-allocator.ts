@@ -406,29 +406,57 @@ export class DrfAllocator implements Allocator {
   private withinQuota(offerable: readonly Resource[], role: string, cycle: QuotaCycle | null): readonly Resource[] | null {
     const limits = this.quota.limitHeadroom(role);
     if (cycle === null) return limits === null ? offerable : shrink(offerable, limits, false);
-    if (cycle.stage === 1) {
-      const unmet = this.quota.unmetGuarantee(role);
-      if (unmet === null) return null;
-      const cap: Array<number | undefined> = [];
-      unmet.forEach((amount, slot) => (cap[slot] = Math.min(amount, limits?.[slot] ?? Infinity)));
-      return shrink(offerable, cap, true);
-    }
+    const lacking = cycle.stage === 1 ? this.quota.unmetGuarantee(role) : null;
+    if (cycle.stage === 1 && lacking === null) return null;
     const unmet = this.quota.unmetGuarantees;
-    if (limits === null && !unmet.some((amount) => amount > 0)) return offerable;
+    if (limits === null && lacking === null && !unmet.some((amount) => amount > 0)) return offerable;
     const cap: Array<number | undefined> = limits ? [...limits] : [];
     unmet.forEach((amount, slot) => {
       if (!(amount > 0)) return;
       const spare = Math.max(0, (cycle.unreservedFree[slot] ?? 0) - amount);
       cap[slot] = Math.min(cap[slot] ?? Infinity, spare);
     });
+    // A role meeting its guarantee takes up to what it lacks of each guaranteed resource, out of
+    // what is laid away for it; other resources come with them, as far as others can spare them.
+    lacking?.forEach((amount, slot) => (cap[slot] = Math.min(amount, limits?.[slot] ?? Infinity)));
     return shrink(offerable, cap, false);
   }
+
 
   /** Whether a list meets the minimum allocatable resources: every quantity of at least one set. */
   private isAllocatable(resources: readonly Resource[]): boolean {
     const held: number[] = [];
     for (const resource of resources) if (resource.type === 'SCALAR') held[slotOf(resource.name)] = (held[slotOf(resource.name)] ?? 0) + (resource.scalar?.value ?? 0);
     return this.minAllocatable.some((set) => set.every(([slot, amount]) => (held[slot] ?? 0) >= amount));
+  }
+
+  metrics(nowMs: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, amount] of this.clusterTotal) out[`resources/${name}/total`] = amount;
+    for (const role of this.frameworkSorters.keys()) {
+      const quantities = this.roleSorter.allocation(role);
+      out[`roles/${role}/shares/dominant`] = this.roleSorter.share(role) * this.roleSorter.weight(role);
+      for (const [name, amount] of quantities) out[`resources/${name}/offered_or_allocated`] = round3((out[`resources/${name}/offered_or_allocated`] ?? 0) + amount);
+    }
+    for (const name of this.clusterTotal.keys()) out[`resources/${name}/offered_or_allocated`] ??= 0;
+    const filtersByRole = new Map<string, number>();
+    for (const framework of this.frameworks.values()) {
+      for (const [role, byAgent] of framework.filters) {
+        let active = 0;
+        for (const filter of byAgent.values()) if (filter.untilMs > nowMs) active++;
+        filtersByRole.set(role, (filtersByRole.get(role) ?? 0) + active);
+      }
+    }
+    for (const [role, active] of filtersByRole) out[`offer_filters/roles/${role}/active`] = active;
+    for (const [role, spec] of this.quota.roles()) {
+      for (const [name, amount] of Object.entries(spec.guarantees)) out[`quota/roles/${role}/resources/${name}/guarantee`] = amount;
+      for (const [name, amount] of Object.entries(spec.limits)) out[`quota/roles/${role}/resources/${name}/limit`] = amount;
+      const subtree = this.roleSorter.subtreeAllocation(role);
+      for (const name of new Set([...Object.keys(spec.guarantees), ...Object.keys(spec.limits)])) {
+        out[`quota/roles/${role}/resources/${name}/offered_or_allocated`] = subtree.get(name) ?? 0;
+      }
+    }
+    return out;
   }
 
   explain(frameworkId: FrameworkId, role: string, nowMs: number): AllocatorExplanation | null {
@@ -595,6 +623,8 @@ function reservedVectors(resources: readonly Resource[]): Map<string, number[]> 
   }
   return out;
 }
+
+const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
 /** One allocation cycle's quota state: its stage, and the unreserved free resources left in the cluster. */
 interface QuotaCycle {

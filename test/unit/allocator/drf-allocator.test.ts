@@ -303,3 +303,23 @@ test('explain says why a framework role gets nothing: suppressed, filtered agent
   assert.equal(now?.agents.available, 0, 'a zero limit leaves nothing allocatable');
   assert.equal(allocator.explain(fw('nobody'), 'web', 0), null);
 });
+
+test('metrics: totals, what is offered or allocated, dominant shares, active filters, quota', () => {
+  const allocator = cluster(4, { A: ['web'], B: ['db'] });
+  allocator.updateQuota('db', { guarantees: { cpus: 1 }, limits: { cpus: 2 } });
+  const offers = allocator.allocate(0);
+  const declined = offers.find((d) => d.frameworkId === 'A');
+  assert.ok(declined);
+  allocator.recoverResources(declined.frameworkId, declined.agentId, declined.resources, 60, 0);
+  const metrics = allocator.metrics(1000);
+  assert.equal(metrics['resources/cpus/total'], 4);
+  assert.equal(metrics['resources/mem/total'], 4096);
+  assert.equal(metrics['resources/cpus/offered_or_allocated'], 3);
+  assert.equal(metrics['roles/db/shares/dominant'], 0.5);
+  assert.equal(metrics['roles/web/shares/dominant'], 0.25);
+  assert.equal(metrics['offer_filters/roles/web/active'], 1);
+  assert.equal(metrics['quota/roles/db/resources/cpus/guarantee'], 1);
+  assert.equal(metrics['quota/roles/db/resources/cpus/limit'], 2);
+  assert.equal(metrics['quota/roles/db/resources/cpus/offered_or_allocated'], 2);
+  assert.equal(allocator.metrics(61_000)['offer_filters/roles/web/active'], 0, 'expired filters are not active');
+});
