@@ -169,3 +169,64 @@ export function nonQuotaVsQuota(roles: number, withQuota: boolean): BenchResult[
     { scenario, metric: 'second allocate()', unit: 'ms', median: secondMs, params },
   ];
 }
+
+/**
+ * AddAndUpdateSlave: F frameworks, then A agents of `cpus:2;mem:1024;disk:4096;ports:[31000-32000]`
+ * each carrying `cpus:1;mem:128;disk:1024` and some ports used by framework i mod F; then every
+ * agent's total grows by 10 cpus (Mesos adds them as revocable; Meridian has no revocable
+ * resources yet, so they are plain cpus). Times adding and updating per agent.
+ */
+export function addAndUpdateAgents(agents: number, frameworks: number): BenchResult[] {
+  const allocator = new DrfAllocator(new SeededRng(1));
+  for (let i = 0; i < frameworks; i++) allocator.addFramework(frameworkId(i), { roles: ['*'], suppressedRoles: [] }, true);
+  const total: Resource[] = [scalar('cpus', 2), scalar('mem', 1024), scalar('disk', 4096), ports([{ begin: 31000, end: 32000 }])];
+  const usedHere: Resource[] = [scalar('cpus', 1, '*'), scalar('mem', 128, '*'), scalar('disk', 1024, '*'), ports([{ begin: 31126, end: 31510 }, { begin: 31512, end: 31623 }, { begin: 31810, end: 31852 }, { begin: 31854, end: 31964 }], '*')];
+  const [, addMs] = timeMs(() => {
+    for (let i = 0; i < agents; i++) allocator.addAgent(agentId(i), { total, used: [{ frameworkId: frameworkId(i % frameworks), resources: usedHere }] });
+  });
+  const grown = [...total.filter((r) => r.name !== 'cpus'), scalar('cpus', 12)];
+  const [, updateMs] = timeMs(() => {
+    for (let i = 0; i < agents; i++) allocator.updateAgent(agentId(i), grown);
+  });
+  const offersAfter = allocator.allocate(0).length;
+  const scenario = `AddAndUpdateSlave ${agents} agents × ${frameworks} frameworks`;
+  const params = { agents, frameworks, add_ms: round2(addMs), update_ms: round2(updateMs), offers_after: offersAfter };
+  return [
+    { scenario, metric: 'addAgent()', unit: 'µs/agent', median: (addMs * 1000) / agents, params },
+    { scenario, metric: 'updateAgent()', unit: 'µs/agent', median: (updateMs * 1000) / agents, params },
+  ];
+}
+
+/**
+ * ResourceLabels: DeclineOffers with frameworks in `role1` and, on every agent, two dynamic
+ * reservations of `cpus:8` to role1 with 13 and 11 labels (one label unique per agent), used by
+ * framework i mod F; the labels make every reserved entry's identity long and distinct.
+ */
+export function resourceLabels(agents: number, frameworks: number, maxRounds: number): BenchResult[] {
+  const allocator = new DrfAllocator(new SeededRng(1));
+  for (let i = 0; i < frameworks; i++) allocator.addFramework(frameworkId(i), { roles: ['role1'], suppressedRoles: [] }, true);
+  const shared = Array.from({ length: 11 }, (_, i) => ({ key: `key_${i}`, value: `value_${i}` }));
+  const reservedCpus = (labels: Array<{ key: string; value: string }>, allocated: boolean): Resource => ({
+    ...scalar('cpus', 8, allocated ? 'role1' : undefined),
+    reservations: [{ type: 'DYNAMIC', role: 'role1', principal: 'principal1', labels: { labels } }],
+  });
+  const [, addMs] = timeMs(() => {
+    for (let i = 0; i < agents; i++) {
+      const labels1 = [...shared, { key: 'unique_key_1', value: `value_${i}` }, { key: 'unique_key_2', value: `value_${i}` }];
+      const total = [reservedCpus(labels1, false), reservedCpus(shared, false), scalar('cpus', 8), scalar('mem', 4096), scalar('disk', 4096), ports([{ begin: 31000, end: 32000 }])];
+      const usedHere = [reservedCpus(labels1, true), reservedCpus(shared, true), scalar('mem', 2014, 'role1'), scalar('disk', 1024, 'role1'), ports(fragments(31000, 32000, 16), 'role1')];
+      allocator.addAgent(agentId(i), { total, used: [{ frameworkId: frameworkId(i % frameworks), resources: usedHere }] });
+    }
+  });
+  const rounds = Math.min(2 * frameworks, maxRounds);
+  const times: number[] = [];
+  let offers: OfferDecision[] = [];
+  for (let round = 0; round < rounds; round++) {
+    returnAll(allocator, offers, 2 ** 31 - 1);
+    let took: number;
+    [offers, took] = timeMs(() => allocator.allocate(0));
+    times.push(took);
+  }
+  const scenario = `ResourceLabels ${agents} agents × ${frameworks} frameworks`;
+  return [{ scenario, metric: 'allocate() per cycle', unit: 'ms', median: median(times), p99: Math.max(...times), params: { agents, frameworks, rounds, add_agents_ms: round2(addMs), round_ms: times.map(round2) } }];
+}

@@ -11,7 +11,7 @@
  * BENCH_FULL=1 runs Mesos' whole grid (agents 1,000 to 50,000 × clients 1 to 1,000).
  */
 import { DrfSorter } from '../src/allocator/drf-sorter.js';
-import { declineOffers, largeAndSmallQuota, nonQuotaVsQuota, suppressOffers } from './allocator-scenarios.js';
+import { addAndUpdateAgents, declineOffers, largeAndSmallQuota, nonQuotaVsQuota, resourceLabels, suppressOffers } from './allocator-scenarios.js';
 import { median, report, type BenchResult } from './report.js';
 
 const FULL = process.env.BENCH_FULL === '1';
@@ -73,8 +73,8 @@ function fullSort(scenario: string, agents: number, clients: string[], params: R
 
 const round = (value: number) => Math.round(value * 100) / 100;
 
-/** BENCH_ONLY=decline,suppress,quota,sort runs only the named groups. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'decline,suppress,quota,sort').split(',').map((name) => name.trim()));
+/** BENCH_ONLY=decline,suppress,labels,agents,quota,sort runs only the named groups. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'decline,suppress,labels,agents,quota,sort').split(',').map((name) => name.trim()));
 const DECLINE_ROUNDS = Number(process.env.BENCH_DECLINE_ROUNDS ?? 10);
 
 const results: BenchResult[] = [];
@@ -86,6 +86,10 @@ if (ONLY.has('decline')) {
 }
 if (ONLY.has('suppress')) {
   results.push(...suppressOffers(10000, 1000, false), ...suppressOffers(10000, 1000, true));
+}
+if (ONLY.has('labels')) results.push(...resourceLabels(10000, 1000, DECLINE_ROUNDS));
+if (ONLY.has('agents')) {
+  for (const [agents, frameworks] of [[10000, 1000], [50000, 1000]] as const) results.push(...addAndUpdateAgents(agents, frameworks));
 }
 if (ONLY.has('quota')) {
   for (const [small, large] of [[25, 5], [250, 50], [2500, 500]] as const) {

@@ -9,7 +9,7 @@ import type { AgentId, FrameworkId } from '../common/ids.js';
 import type { Rng } from '../common/rng.js';
 import type { Resource } from '../common/resources/wire.js';
 import type { AgentOptions, Allocator, AllocatorExplanation, FrameworkOptions, OfferDecision } from './allocator.js';
-import { addToVector, addVector, DrfSorter, slotOf, type ResourceVector } from './drf-sorter.js';
+import { addToVector, addVector, DrfSorter, resourceVector, SharedTotal, slotOf, type ResourceVector } from './drf-sorter.js';
 import { QuotaBook, type QuotaSpec } from './quota.js';
 import {
   addAll, allocatedTo, availableFor, contains, isEmpty, reservationRole, scalarQuantities, subtractAll, unallocated, withAllocationRole,
@@ -80,6 +80,8 @@ export class DrfAllocator implements Allocator {
   private readonly frameworkSorters = new Map<string, DrfSorter>();
   private clusterTotal: Quantities = new Map();
   private readonly quota = new QuotaBook();
+  /** The cluster total, shared by every sorter. */
+  private readonly sharedTotal = new SharedTotal();
 
   private readonly minAllocatable: ReadonlyArray<ReadonlyArray<[slot: number, amount: number]>>;
   private readonly excludedResourceNames: readonly string[];
@@ -89,7 +91,7 @@ export class DrfAllocator implements Allocator {
   constructor(private readonly rng: Rng, options: DrfAllocatorOptions = {}) {
     this.minAllocatable = (options.minAllocatable ?? DEFAULT_MIN_ALLOCATABLE).map((set) => Object.entries(set).map(([name, amount]) => [slotOf(name), amount]));
     this.excludedResourceNames = options.fairSharingExcludedResourceNames ?? [];
-    this.roleSorter = new DrfSorter({ excludedResourceNames: this.excludedResourceNames });
+    this.roleSorter = new DrfSorter({ excludedResourceNames: this.excludedResourceNames, total: this.sharedTotal });
   }
 
   addFramework(frameworkId: FrameworkId, options: FrameworkOptions, active: boolean): void {
@@ -527,8 +529,7 @@ export class DrfAllocator implements Allocator {
   private frameworkSorterOf(role: string): DrfSorter {
     let sorter = this.frameworkSorters.get(role);
     if (!sorter) {
-      sorter = new DrfSorter({ hierarchical: false, excludedResourceNames: this.excludedResourceNames });
-      sorter.addTotal(this.clusterTotal);
+      sorter = new DrfSorter({ hierarchical: false, excludedResourceNames: this.excludedResourceNames, total: this.sharedTotal });
       this.frameworkSorters.set(role, sorter);
       this.roleSorter.add(role);
       this.roleSorter.activate(role);
@@ -575,10 +576,7 @@ export class DrfAllocator implements Allocator {
       if (next > 0) this.clusterTotal.set(name, next);
       else this.clusterTotal.delete(name);
     }
-    for (const sorter of [this.roleSorter, ...this.frameworkSorters.values()]) {
-      if (sign > 0) sorter.addTotal(quantities);
-      else sorter.removeTotal(quantities);
-    }
+    this.sharedTotal.change(resourceVector(quantities), sign);
   }
 }
 

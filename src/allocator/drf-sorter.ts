@@ -23,7 +23,23 @@
  */
 import type { Quantities } from '../common/resources/resources.js';
 
+/**
+ * The cluster total that shares are fractions of, shared by every sorter of an allocator: changed
+ * once per agent added or removed, not once per sorter; each sorter re-sorts on its next read.
+ */
+export class SharedTotal {
+  readonly amounts: number[] = [];
+  version = 0;
+
+  change(amounts: ResourceVector, sign: 1 | -1): void {
+    addVector(this.amounts, amounts, sign);
+    this.version++;
+  }
+}
+
 export interface DrfSorterOptions {
+  /** The total to share (default: the sorter's own). */
+  total?: SharedTotal;
   /** Resources left out of shares (Mesos `fair_sharing_excluded_resource_names`, e.g. `gpus`). */
   excludedResourceNames?: readonly string[];
   /** False treats a `/` in a client's name as any other character (framework ids are not paths). */
@@ -96,13 +112,15 @@ export class DrfSorter {
   private readonly weights = new Map<string, number>();
   private readonly excluded: ReadonlySet<string>;
   private readonly hierarchical: boolean;
-  private readonly total: number[] = [];
+  private readonly total: SharedTotal;
+  private totalVersion = -1;
   private clientCount = 0;
   /** Shares (and so the lists) no longer match totals or weights; recomputed on the next read. */
   private stale = false;
 
   constructor(options: DrfSorterOptions = {}) {
     this.excluded = new Set(options.excludedResourceNames ?? []);
+    this.total = options.total ?? new SharedTotal();
     this.hierarchical = options.hierarchical ?? true;
   }
 
@@ -181,14 +199,12 @@ export class DrfSorter {
 
   /** Grows the cluster total that shares are fractions of (an agent was added). */
   addTotal(quantities: Quantities): void {
-    addVector(this.total, resourceVector(quantities), 1);
-    this.stale = true;
+    this.total.change(resourceVector(quantities), 1);
   }
 
   /** Shrinks the cluster total (an agent was removed). */
   removeTotal(quantities: Quantities): void {
-    addVector(this.total, resourceVector(quantities), -1);
-    this.stale = true;
+    this.total.change(resourceVector(quantities), -1);
   }
 
   allocated(client: string, quantities: Quantities): void {
@@ -240,13 +256,17 @@ export class DrfSorter {
    * that changes an allocation must return true: the order it walks has changed under it.
    */
   visit(visitor: (client: string) => boolean): boolean {
-    if (this.stale) this.refresh();
+    if (this.isStale) this.refresh();
     return visitListed(this.root, visitor);
+  }
+
+  private get isStale(): boolean {
+    return this.stale || this.totalVersion !== this.total.version;
   }
 
   private shareOf(node: SorterNode): number {
     let share = 0;
-    const total = this.total;
+    const total = this.total.amounts;
     const held = node.subtree;
     for (let i = 0; i < held.length; i++) {
       const amount = held[i];
@@ -268,7 +288,7 @@ export class DrfSorter {
   private changeAllocation(leaf: SorterNode, amounts: readonly number[], sign: 1 | -1): void {
     const change = sign > 0 ? amounts : amounts.map((amount, i) => Math.min(amount, leaf.subtree[i] ?? 0));
     for (let at: SorterNode | null = leaf; at !== null; at = at.parent) addVector(at.subtree, change, sign);
-    if (this.stale) return;
+    if (this.isStale) return;
     for (let at: SorterNode = leaf; at.parent !== null; at = at.parent) {
       const share = this.shareOf(at);
       if (share === at.share) continue;
@@ -288,6 +308,7 @@ export class DrfSorter {
     };
     walk(this.root);
     this.stale = false;
+    this.totalVersion = this.total.version;
   }
 
   private leafOf(client: string): SorterNode | undefined {

@@ -192,11 +192,18 @@ function slotsOf(list: readonly Resource[]): Slots {
 function rangesOf(slot: Slot): Range[] {
   const own = slot.first.ranges?.range ?? [];
   if (slot.added === null && slot.taken === null && isCoalesced(own)) return own;
-  const all: Range[] = [...own];
-  for (const resource of slot.added ?? []) for (const range of resource.ranges?.range ?? []) all.push(range);
-  const merged = mergeRanges(all);
+  let merged: Range[];
+  if (slot.added === null && isCoalesced(own)) merged = own;
+  else {
+    const all: Range[] = [...own];
+    for (const resource of slot.added ?? []) for (const range of resource.ranges?.range ?? []) all.push(range);
+    merged = mergeRanges(all);
+  }
   if (slot.taken === null) return merged;
-  return subtractRanges(merged, mergeRanges(slot.taken.flatMap((resource) => resource.ranges?.range ?? [])));
+  // One list taken away, already in normal form (the common case), needs no sorting.
+  const single = slot.taken.length === 1 ? (slot.taken[0]?.ranges?.range ?? []) : null;
+  const cuts = single !== null && isCoalesced(single) ? single : mergeRanges(slot.taken.flatMap((resource) => resource.ranges?.range ?? []));
+  return subtractRanges(merged, cuts);
 }
 
 /** The distinct items of a slot in first-seen order; the first entry's own array when already distinct. */
