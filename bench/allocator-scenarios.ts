@@ -230,3 +230,70 @@ export function resourceLabels(agents: number, frameworks: number, maxRounds: nu
   const scenario = `ResourceLabels ${agents} agents × ${frameworks} frameworks`;
   return [{ scenario, metric: 'allocate() per cycle', unit: 'ms', median: median(times), p99: Math.max(...times), params: { agents, frameworks, rounds, add_agents_ms: round2(addMs), round_ms: times.map(round2) } }];
 }
+
+interface FrameworkProfile {
+  name: string;
+  role: string;
+  instances: number;
+  tasks: number;
+  cpus: number;
+  mem: number;
+  maxTasksPerOffer: number;
+}
+
+/**
+ * MultiFrameworkAllocations (`BENCHMARK_HierarchicalAllocations`): 80 agents of
+ * `cpus:64;mem:488000`; 4 Marathon-like frameworks (4,000 tasks of `cpus:0.07;mem:400`, ≤ 100 per
+ * offer), Jenkins (500 instances × 5 tasks of `cpus:0.1;mem:4000`, 1 per offer) and 50 Spark
+ * dispatchers (20 tasks of `cpus:1;mem:1000`, ≤ 5 per offer): 554 frameworks, 19,500 tasks. Each
+ * cycle, every offer launches what fits within the caps and the rest is returned without a filter,
+ * until every task runs. Reports the cycles, the median cycle and the total time.
+ */
+export function multiFrameworkAllocations(): BenchResult[] {
+  const profiles: FrameworkProfile[] = [
+    ...Array.from({ length: 4 }, (_, i) => ({ name: `marathon-${i}`, role: `roleA-${i}`, instances: 1, tasks: 4000, cpus: 0.07, mem: 400, maxTasksPerOffer: 100 })),
+    { name: 'jenkins', role: 'roleB', instances: 500, tasks: 5, cpus: 0.1, mem: 4000, maxTasksPerOffer: 1 },
+    ...Array.from({ length: 50 }, (_, i) => ({ name: `spark-${i}`, role: `roleC-${i}`, instances: 1, tasks: 20, cpus: 1, mem: 1000, maxTasksPerOffer: 5 })),
+  ];
+  const allocator = new DrfAllocator(new SeededRng(1));
+  const pending = new Map<FrameworkId, { profile: FrameworkProfile; left: number }>();
+  for (const profile of profiles) {
+    for (let i = 0; i < profile.instances; i++) {
+      const id = `${profile.name}-${i}` as FrameworkId;
+      allocator.addFramework(id, { roles: [profile.role], suppressedRoles: [] }, true);
+      pending.set(id, { profile, left: profile.tasks });
+    }
+  }
+  for (let i = 0; i < 80; i++) allocator.addAgent(agentId(i), { total: [scalar('cpus', 64), scalar('mem', 488000)], used: [] });
+  const totalTasks = [...pending.values()].reduce((sum, p) => sum + p.left, 0);
+  let launched = 0;
+  const cycles: number[] = [];
+  const started = performance.now();
+  while (launched < totalTasks && performance.now() - started < 30_000) {
+    const [offers, took] = timeMs(() => allocator.allocate(0));
+    cycles.push(took);
+    for (const offer of offers) {
+      const state = pending.get(offer.frameworkId);
+      let cpus = offer.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
+      let mem = offer.resources.find((r) => r.name === 'mem')?.scalar?.value ?? 0;
+      let tasks = 0;
+      while (state && state.left > 0 && tasks < state.profile.maxTasksPerOffer && cpus >= state.profile.cpus - 1e-9 && mem >= state.profile.mem) {
+        cpus = Math.round((cpus - state.profile.cpus) * 1000) / 1000;
+        mem -= state.profile.mem;
+        state.left--;
+        tasks++;
+      }
+      launched += tasks;
+      if (state && state.left === 0) allocator.suppressOffers(offer.frameworkId, []);
+      const remainder = [scalar('cpus', cpus, offer.role), scalar('mem', mem, offer.role)].filter((r) => (r.scalar?.value ?? 0) > 0);
+      if (remainder.length > 0) allocator.recoverResources(offer.frameworkId, offer.agentId, remainder, null, 0);
+    }
+  }
+  const totalMs = performance.now() - started;
+  const scenario = 'MultiFrameworkAllocations 80 agents × 554 frameworks';
+  const params = { tasks: totalTasks, launched, cycles: cycles.length, total_ms: round2(totalMs) };
+  return [
+    { scenario, metric: 'cycles to launch every task', unit: 'cycles', median: cycles.length, params },
+    { scenario, metric: 'allocate() per cycle', unit: 'ms', median: median(cycles), p99: Math.max(...cycles), params },
+  ];
+}

@@ -11,7 +11,9 @@
  * BENCH_FULL=1 runs Mesos' whole grid (agents 1,000 to 50,000 × clients 1 to 1,000).
  */
 import { DrfSorter } from '../src/allocator/drf-sorter.js';
-import { addAndUpdateAgents, declineOffers, largeAndSmallQuota, nonQuotaVsQuota, resourceLabels, suppressOffers } from './allocator-scenarios.js';
+import {
+  addAndUpdateAgents, declineOffers, largeAndSmallQuota, multiFrameworkAllocations, nonQuotaVsQuota, resourceLabels, suppressOffers,
+} from './allocator-scenarios.js';
 import { median, report, type BenchResult } from './report.js';
 
 const FULL = process.env.BENCH_FULL === '1';
@@ -73,8 +75,8 @@ function fullSort(scenario: string, agents: number, clients: string[], params: R
 
 const round = (value: number) => Math.round(value * 100) / 100;
 
-/** BENCH_ONLY=decline,suppress,labels,agents,quota,sort runs only the named groups. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'decline,suppress,labels,agents,quota,sort').split(',').map((name) => name.trim()));
+/** BENCH_ONLY=decline,suppress,labels,agents,quota,multi,sort runs only the named groups. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'decline,suppress,labels,agents,quota,multi,sort').split(',').map((name) => name.trim()));
 const DECLINE_ROUNDS = Number(process.env.BENCH_DECLINE_ROUNDS ?? 10);
 
 const results: BenchResult[] = [];
@@ -98,6 +100,7 @@ if (ONLY.has('quota')) {
   }
   for (const roles of [10, 100, 1000]) results.push(...nonQuotaVsQuota(roles, false), ...nonQuotaVsQuota(roles, true));
 }
+if (ONLY.has('multi')) results.push(...multiFrameworkAllocations());
 if (ONLY.has('sort')) for (const agents of AGENT_COUNTS) {
   for (const clients of CLIENT_COUNTS) {
     results.push(...fullSort(`FullSort ${agents} agents × ${clients} clients`, agents, Array.from({ length: clients }, (_, i) => `client${i}`), {}));
