@@ -297,3 +297,40 @@ export function multiFrameworkAllocations(): BenchResult[] {
     { scenario, metric: 'allocate() per cycle', unit: 'ms', median: median(cycles), p99: Math.max(...cycles), params },
   ];
 }
+
+/**
+ * UpdateAllocation (`…WithResourceParam.UpdateAllocation`): one agent holding, for each of `roles`
+ * roles, reservations of `cpus:100`, `mem:100`, `disk:100` and `ports` (`portsPerRole` single
+ * ports), each with its own 36-character label, all used by one framework per role; then one
+ * framework makes 20 RESERVE and 20 UNRESERVE of `cpus:1` out of unreserved cpus it holds. Mesos'
+ * cost grew with the resource objects on the agent (4 × roles of them); times the 40 operations.
+ */
+export function updateAllocation(roles: number, portsPerRole: number): BenchResult[] {
+  const rng = new SeededRng(roles);
+  const label = () => Array.from({ length: 36 }, () => String.fromCharCode(97 + rng.nextInt(26))).join('');
+  const allocator = new DrfAllocator(new SeededRng(1));
+  const reservedTo = (role: string, resource: Resource): Resource => ({ ...resource, reservations: [{ type: 'DYNAMIC', role, principal: 'principal', labels: { labels: [{ key: 'key', value: label() }] } }] });
+  const roleNames = Array.from({ length: roles }, () => `role-${label()}`);
+  const total: Resource[] = [scalar('cpus', 1000), scalar('mem', 1000)];
+  const used: Array<{ frameworkId: FrameworkId; resources: Resource[] }> = [];
+  roleNames.forEach((role, i) => {
+    const slice = [
+      reservedTo(role, scalar('cpus', 100)), reservedTo(role, scalar('mem', 100)), reservedTo(role, scalar('disk', 100)),
+      reservedTo(role, ports(Array.from({ length: portsPerRole }, (_, p) => ({ begin: 10000 + i * portsPerRole + p, end: 10000 + i * portsPerRole + p })))),
+    ];
+    total.push(...slice);
+    allocator.addFramework(frameworkId(i), { roles: [role], suppressedRoles: [] }, true);
+    used.push({ frameworkId: frameworkId(i), resources: slice.map((r) => ({ ...r, allocation_info: { role } })) });
+  });
+  const role0 = roleNames[0] as string;
+  used.push({ frameworkId: frameworkId(0), resources: [scalar('cpus', 1000, role0), scalar('mem', 1000, role0)] });
+  allocator.addAgent(agentId(0), { total, used });
+  const one = scalar('cpus', 1, role0);
+  const reservedOne: Resource = { ...one, reservations: [{ type: 'DYNAMIC', role: role0, principal: 'principal' }] };
+  const [, took] = timeMs(() => {
+    for (let i = 0; i < 20; i++) if (!allocator.updateAllocation(frameworkId(0), agentId(0), [one], [reservedOne])) throw new Error('RESERVE refused');
+    for (let i = 0; i < 20; i++) if (!allocator.updateAllocation(frameworkId(0), agentId(0), [reservedOne], [one])) throw new Error('UNRESERVE refused');
+  });
+  const scenario = `UpdateAllocation ${roles} roles, ${4 * roles} reserved resources`;
+  return [{ scenario, metric: '20 RESERVE + 20 UNRESERVE', unit: 'ms', median: took, params: { roles, ports_per_role: portsPerRole, resource_objects: total.length } }];
+}
