@@ -63,14 +63,8 @@ function returnAll(allocator: Allocator, offers: readonly OfferDecision[], refus
   for (const offer of offers) allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, refuseSeconds, 0);
 }
 
-/**
- * DeclineOffers: every round declines every outstanding offer for ever (Mesos passes INT_MAX
- * seconds, capped at a year), then times one cycle. Mesos runs 2·F rounds; `maxRounds` caps that
- * for large F (each round adds one filter per agent, so later rounds cost a little more).
- */
-export function declineOffers(agents: number, frameworks: number, maxRounds: number): BenchResult[] {
-  const { allocator, addAgentsMs } = cluster(agents, frameworks, used(16, 2014));
-  const rounds = Math.min(2 * frameworks, maxRounds);
+/** Rounds of: decline every outstanding offer for ever, then one timed cycle. */
+function declineRounds(allocator: Allocator, rounds: number): { times: number[]; offerCounts: number[] } {
   const times: number[] = [];
   const offerCounts: number[] = [];
   let offers: OfferDecision[] = [];
@@ -81,6 +75,18 @@ export function declineOffers(agents: number, frameworks: number, maxRounds: num
     times.push(took);
     offerCounts.push(offers.length);
   }
+  return { times, offerCounts };
+}
+
+/**
+ * DeclineOffers: every round declines every outstanding offer for ever (Mesos passes INT_MAX
+ * seconds, capped at a year), then times one cycle. Mesos runs 2·F rounds; `maxRounds` caps that
+ * for large F (each round adds one filter per agent, so later rounds cost a little more).
+ */
+export function declineOffers(agents: number, frameworks: number, maxRounds: number): BenchResult[] {
+  const { allocator, addAgentsMs } = cluster(agents, frameworks, used(16, 2014));
+  const rounds = Math.min(2 * frameworks, maxRounds);
+  const { times, offerCounts } = declineRounds(allocator, rounds);
   const scenario = `DeclineOffers ${agents} agents × ${frameworks} frameworks`;
   const params = { agents, frameworks, rounds, offers_per_round: offerCounts, round_ms: times.map(round2) };
   return [
@@ -219,14 +225,7 @@ export function resourceLabels(agents: number, frameworks: number, maxRounds: nu
     }
   });
   const rounds = Math.min(2 * frameworks, maxRounds);
-  const times: number[] = [];
-  let offers: OfferDecision[] = [];
-  for (let round = 0; round < rounds; round++) {
-    returnAll(allocator, offers, 2 ** 31 - 1);
-    let took: number;
-    [offers, took] = timeMs(() => allocator.allocate(0));
-    times.push(took);
-  }
+  const { times } = declineRounds(allocator, rounds);
   const scenario = `ResourceLabels ${agents} agents × ${frameworks} frameworks`;
   return [{ scenario, metric: 'allocate() per cycle', unit: 'ms', median: median(times), p99: Math.max(...times), params: { agents, frameworks, rounds, add_agents_ms: round2(addMs), round_ms: times.map(round2) } }];
 }
