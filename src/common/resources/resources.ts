@@ -375,6 +375,84 @@ export function availableFor(free: readonly Resource[], role: string): Resource[
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Reservations
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * True when an entry is dynamically reserved: its innermost reservation is DYNAMIC. (A static level
+ * can only be the outermost one, so any dynamic level makes the innermost one dynamic.)
+ */
+export function isDynamicallyReserved(resource: Resource): boolean {
+  const stack = resource.reservations ?? [];
+  return stack.length > 0 && stack[stack.length - 1]?.type === 'DYNAMIC';
+}
+
+/** The entry with its innermost reservation taken off (Mesos `popReservation`): unreserving gives it to the level below. */
+export function popReservation(resource: Resource): Resource {
+  const stack = resource.reservations ?? [];
+  if (stack.length <= 1) return withoutReservations(resource);
+  return { ...resource, reservations: stack.slice(0, -1) };
+}
+
+/** The entry with every dynamic level taken off: what an agent's `--resources` had before reservations were made. */
+function withoutDynamicReservations(resource: Resource): Resource {
+  const stack = resource.reservations ?? [];
+  const kept = stack.filter((level) => level.type === 'STATIC');
+  if (kept.length === stack.length) return resource;
+  return kept.length === 0 ? withoutReservations(resource) : { ...resource, reservations: kept };
+}
+
+/** The dynamically reserved part of a list: what an agent checkpoints and the master tells it to. */
+export function dynamicallyReserved(list: readonly Resource[]): Resource[] {
+  return list.filter(isDynamicallyReserved);
+}
+
+/** The unreserved part of a list. */
+export function unreserved(list: readonly Resource[]): Resource[] {
+  return list.filter((resource) => (resource.reservations ?? []).length === 0);
+}
+
+/** The same amounts with no reservations at all (Mesos `toUnreserved`), for comparing quantities. */
+export function toUnreserved(list: readonly Resource[]): Resource[] {
+  return addAll([], list.map(withoutReservations));
+}
+
+/**
+ * Reserved entries grouped by their reservation role (the innermost level), roles sorted, as
+ * Mesos lists an agent's `reserved_resources`.
+ */
+export function reservedByRole(list: readonly Resource[]): Map<string, Resource[]> {
+  const byRole = new Map<string, Resource[]>();
+  for (const resource of list) {
+    if ((resource.reservations ?? []).length === 0) continue;
+    const role = reservationRole(resource);
+    const group = byRole.get(role);
+    if (group) group.push(resource);
+    else byRole.set(role, [resource]);
+  }
+  return new Map([...byRole].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * An agent's total: its `--resources` with its checkpointed dynamic reservations applied (Mesos
+ * `applyCheckpointedResources`). Each checkpointed entry takes its amount out of the resources it
+ * was reserved from; when those are not there (the flags changed under the reservations), the
+ * checkpoint does not fit and the problem is returned instead.
+ */
+export function applyCheckpointedResources(base: readonly Resource[], checkpointed: readonly Resource[]): { ok: true; total: Resource[] } | { ok: false; error: string } {
+  let total = addAll([], unallocated(base));
+  for (const resource of unallocated(checkpointed)) {
+    if (!isDynamicallyReserved(resource)) return { ok: false, error: `${describe([resource])} is not dynamically reserved` };
+    const stripped = withoutDynamicReservations(resource);
+    if (!contains(total, [stripped])) {
+      return { ok: false, error: `${describe(total)} does not contain ${describe([stripped])}, which ${describe([resource])} was reserved from` };
+    }
+    total = addAll(subtractAll(total, [stripped]), [resource]);
+  }
+  return { ok: true, total };
+}
+
 /** Scalar totals by name, ignoring reservations and allocation roles. */
 export function scalarQuantities(list: readonly Resource[]): Quantities {
   const out: Quantities = new Map();
@@ -467,6 +545,32 @@ function toPreRefinement(resource: Resource): Resource {
 /** Endpoints (/state) show both formats at once, as Mesos does. */
 export function toEndpointFormat(list: readonly Resource[]): Resource[] {
   return list.map((resource) => ({ ...toPreRefinement(resource), ...(resource.reservations ? { reservations: resource.reservations } : {}) }));
+}
+
+/**
+ * The reservation fields of an agent in Mesos' JSON endpoints (the master's `/state` and `/slaves`,
+ * the agent's `/state`): reserved resources keyed by reservation role (the innermost level), as a
+ * summary and in full, and the unreserved ones.
+ */
+export function reservationFields(total: readonly Resource[]): {
+  reserved_resources: Record<string, Record<string, number | string>>;
+  unreserved_resources: Record<string, number | string>;
+  reserved_resources_full: Record<string, Resource[]>;
+  unreserved_resources_full: Resource[];
+} {
+  const reserved: Record<string, Record<string, number | string>> = {};
+  const reservedFull: Record<string, Resource[]> = {};
+  for (const [role, resources] of reservedByRole(total)) {
+    reserved[role] = summarize(resources);
+    reservedFull[role] = toEndpointFormat(resources);
+  }
+  const notReserved = unreserved(total);
+  return {
+    reserved_resources: reserved,
+    unreserved_resources: summarize(notReserved),
+    reserved_resources_full: reservedFull,
+    unreserved_resources_full: toEndpointFormat(notReserved),
+  };
 }
 
 /** The `{cpus, mem, disk, gpus, ports}` summary of Mesos' JSON endpoints. */

@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import * as fc from 'fast-check';
 import type { Range, Resource } from '../../../src/common/resources/wire.js';
 import {
-  addAll, allocatedTo, availableFor, contains, describe, fromWireFormat, isEmpty, reservationRole, scalarQuantities,
-  subtractAll, summarize, toOfferFormat, unallocated, withAllocationRole, withDefaultAllocationRole,
+  addAll, allocatedTo, applyCheckpointedResources, availableFor, contains, describe, dynamicallyReserved, fromWireFormat, isDynamicallyReserved,
+  isEmpty, popReservation, reservationFields, reservationRole, scalarQuantities, subtractAll, summarize, toOfferFormat, unallocated,
+  withAllocationRole, withDefaultAllocationRole,
 } from '../../../src/common/resources/resources.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -278,4 +279,56 @@ test('property: a − a is empty', () => {
     assert.ok(isEmpty(difference));
     assert.deepEqual(difference, [], 'empty entries vanish rather than linger as zeros');
   }), RUNS);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Reservations
+// ---------------------------------------------------------------------------------------------
+
+const dynamicLevel = (role: string, principal?: string) => ({ type: 'DYNAMIC' as const, role, ...(principal !== undefined ? { principal } : {}) });
+const withStack = (resource: Resource, stack: NonNullable<Resource['reservations']>): Resource => ({ ...resource, reservations: stack });
+
+test('popReservation gives a reservation back to the level below; isDynamicallyReserved looks at the innermost level', () => {
+  const refined = withStack(scalar('cpus', 2), [{ type: 'STATIC', role: 'eng' }, dynamicLevel('eng/a', 'p')]);
+  assert.equal(isDynamicallyReserved(refined), true);
+  assert.deepEqual(popReservation(refined), scalar('cpus', 2, { reservedTo: 'eng' }));
+  assert.equal(isDynamicallyReserved(popReservation(refined)), false, 'a static reservation is not dynamic');
+  assert.deepEqual(popReservation(withStack(scalar('cpus', 2), [dynamicLevel('eng')])), scalar('cpus', 2), 'the last level leaves it unreserved');
+});
+
+test('applyCheckpointedResources takes each reservation out of what it was reserved from, or says it does not fit', () => {
+  const flags = fromWireFormat([scalar('cpus', 4), scalar('mem', 1024), scalar('cpus', 2, { reservedTo: 'eng' })]);
+  const checkpointed = [
+    withStack(scalar('cpus', 3), [dynamicLevel('ads', 'admin')]),
+    withStack(scalar('cpus', 1), [{ type: 'STATIC', role: 'eng' }, dynamicLevel('eng/a')]),
+  ];
+  const applied = applyCheckpointedResources(flags, checkpointed);
+  assert.ok(applied.ok);
+  assert.deepEqual(applied.total, [
+    scalar('cpus', 1),
+    scalar('mem', 1024),
+    scalar('cpus', 1, { reservedTo: 'eng' }),
+    ...checkpointed,
+  ]);
+  const tooMuch = applyCheckpointedResources(flags, [withStack(scalar('cpus', 5), [dynamicLevel('ads')])]);
+  assert.equal(tooMuch.ok, false);
+  assert.match(tooMuch.ok ? '' : tooMuch.error, /does not contain cpus:5, which cpus\(ads\):5 was reserved from/);
+  const notDynamic = applyCheckpointedResources(flags, [scalar('cpus', 1, { reservedTo: 'eng' })]);
+  assert.match(notDynamic.ok ? '' : notDynamic.error, /is not dynamically reserved/);
+});
+
+test('reservationFields keys reserved resources by their innermost role, sorted, as Mesos endpoints do', () => {
+  const total = [
+    scalar('mem', 512),
+    withStack(scalar('cpus', 1), [dynamicLevel('web')]),
+    scalar('cpus', 2, { reservedTo: 'eng' }),
+    withStack(scalar('cpus', 1), [{ type: 'STATIC', role: 'eng' }, dynamicLevel('eng/a')]),
+  ];
+  const fields = reservationFields(total);
+  assert.deepEqual(Object.keys(fields.reserved_resources), ['eng', 'eng/a', 'web']);
+  assert.deepEqual(fields.reserved_resources.eng, { disk: 0, mem: 0, gpus: 0, cpus: 2 });
+  assert.deepEqual(fields.unreserved_resources, { disk: 0, mem: 512, gpus: 0, cpus: 0 });
+  assert.deepEqual(fields.reserved_resources_full.web, [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'web', reservation: {}, reservations: [dynamicLevel('web')] }]);
+  assert.deepEqual(fields.unreserved_resources_full, [{ name: 'mem', type: 'SCALAR', scalar: { value: 512 }, role: '*' }]);
+  assert.deepEqual(dynamicallyReserved(total).map((r) => r.reservations?.at(-1)?.role), ['web', 'eng/a']);
 });
