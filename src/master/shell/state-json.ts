@@ -4,7 +4,7 @@
  * as in Mesos: as a `{cpus, mem, disk, gpus, ports}` summary and in full (`*_full`).
  */
 import type { Task, TaskStatus } from '../../api/mesos.js';
-import { summarize, toEndpointFormat } from '../../allocator/resource-math.js';
+import { reservationFields, summarize, toEndpointFormat } from '../../allocator/resource-math.js';
 import type { AgentId } from '../../common/ids.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord } from '../core/state.js';
@@ -35,6 +35,7 @@ export function attributesObject(record: AgentRecord): Record<string, string | n
 export function agentJson(core: MasterCore, agent: AgentRecord): Record<string, unknown> {
   const used = core.usedResourcesOf(agent.id);
   const offered = core.offeredResourcesOf(agent.id);
+  const reservations = reservationFields(agent.total);
   const ip = agent.remoteIp;
   return {
     id: agent.id,
@@ -46,15 +47,15 @@ export function agentJson(core: MasterCore, agent: AgentRecord): Record<string, 
     resources: summarize(agent.total),
     used_resources: summarize(used),
     offered_resources: summarize(offered),
-    reserved_resources: {},
-    unreserved_resources: summarize(agent.total),
+    reserved_resources: reservations.reserved_resources,
+    unreserved_resources: reservations.unreserved_resources,
     attributes: attributesObject(agent),
     active: agent.connectionId !== null,
     deactivated: false,
     version: agent.version,
     capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'],
-    reserved_resources_full: {},
-    unreserved_resources_full: toEndpointFormat(agent.total),
+    reserved_resources_full: reservations.reserved_resources_full,
+    unreserved_resources_full: reservations.unreserved_resources_full,
     used_resources_full: toEndpointFormat(used),
     offered_resources_full: toEndpointFormat(offered),
     ...(agent.info.domain ? { domain: agent.info.domain } : {}),
