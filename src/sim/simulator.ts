@@ -190,6 +190,7 @@ export class Simulator {
         return;
       case 'allocation-wanted':
       case 'log':
+      case 'operator-answer':
         return;
     }
   }

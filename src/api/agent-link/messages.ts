@@ -9,7 +9,7 @@ import {
   AgentID, AgentInfo, ExecutorID, ExecutorInfo, FrameworkID, FrameworkInfo, Resource, Task, TaskID, TaskStatus,
   type IdWire, type KillPolicy, type MasterInfo, type TaskGroupInfo, type TaskInfo,
 } from '../mesos.js';
-import { literals, makeUnionValidator } from '../schema.js';
+import { literals, makeUnionValidator, makeValidator } from '../schema.js';
 
 export const AGENT_CALL_TYPES = ['SUBSCRIBE', 'UPDATE', 'EXECUTOR_EXITED', 'MESSAGE', 'PONG', 'BATCH'] as const;
 export type AgentCallType = (typeof AGENT_CALL_TYPES)[number];
@@ -25,7 +25,10 @@ export const AGENT_CALL_BODY: Readonly<Record<AgentCallType, string | null>> = {
 /** What an agent reports when it (re)subscribes: who it is and everything it runs. */
 export const AgentSubscribe = Type.Object({
   agent_info: AgentInfo,
-  /** The agent's total resources (also in agent_info.resources, kept here for clarity). */
+  /**
+   * The agent's total resources: its `--resources` (which agent_info.resources holds) with its
+   * checkpointed dynamic reservations applied, so a master that restarted learns them again.
+   */
   resources: Type.Array(Resource),
   version: Type.String(),
   /** Non-terminal tasks and tasks whose terminal update is not yet acknowledged. */
@@ -64,6 +67,18 @@ export type AgentCall = Static<typeof AgentCall>;
 
 export const validateAgentCall = makeUnionValidator<AgentCall>('agent-link::Call', AgentCall, AGENT_CALL_BODY);
 
+/**
+ * The body of the master's CHECKPOINT_RESOURCES event: every dynamically reserved resource the
+ * agent has, in full (not a change), after a RESERVE or UNRESERVE. The agent saves the list before
+ * it takes it in, and its total is its `--resources` with these applied (Mesos'
+ * `CheckpointResourcesMessage`).
+ */
+export const CheckpointResources = Type.Object({ resources: Type.Array(Resource) });
+export type CheckpointResources = Static<typeof CheckpointResources>;
+
+/** Checks a CHECKPOINT_RESOURCES body; errors read `checkpoint_resources.resources[0].type: ...`. */
+export const validateCheckpointResources = makeValidator(CheckpointResources, 'checkpoint_resources');
+
 export type AgentEvent =
   | { type: 'SUBSCRIBED'; subscribed: { agent_id: IdWire; heartbeat_interval_seconds: number; ping_interval_seconds: number; master_info: MasterInfo } }
   | { type: 'RUN_TASK'; run_task: { framework: FrameworkInfo; task: TaskInfo } }
@@ -74,6 +89,7 @@ export type AgentEvent =
   | { type: 'SHUTDOWN_EXECUTOR'; shutdown_executor: { framework_id: IdWire; executor_id: IdWire } }
   | { type: 'MESSAGE'; message: { framework_id: IdWire; executor_id: IdWire; data: string } }
   | { type: 'UPDATE_FRAMEWORK'; update_framework: { framework: FrameworkInfo } }
+  | { type: 'CHECKPOINT_RESOURCES'; checkpoint_resources: CheckpointResources }
   | { type: 'PING' }
   /** The master refuses this agent (removed, or gone): it must stop and not reregister with this id. */
   | { type: 'SHUTDOWN'; shutdown: { message: string } }

@@ -6,7 +6,7 @@
  */
 import type { AgentCall, AgentSubscribe, StatusUpdate } from '../../api/agent-link/messages.js';
 import {
-  isTerminalTaskState, type ExecutorInfo, type FrameworkInfo, type Offer, type Resource, type Task, type TaskInfo, type TaskState,
+  isTerminalTaskState, type ExecutorInfo, type FrameworkInfo, type Offer, type OfferOperation, type Resource, type Task, type TaskInfo, type TaskState,
   type TaskStatus, type TaskStatusReason,
 } from '../../api/mesos.js';
 import type { WeightInfo } from '../../api/operator/calls.js';
@@ -14,7 +14,8 @@ import type { SchedulerCall } from '../../api/scheduler/calls.js';
 import type { SchedulerEvent } from '../../api/scheduler/events.js';
 import type { Allocator, OfferDecision } from '../../allocator/allocator.js';
 import {
-  addAll, fromWireFormat, isEmpty, subtractAll, toOfferFormat, toWire, withAllocationRole, withDefaultAllocationRole,
+  addAll, contains, describe, dynamicallyReserved, fromWireFormat, isEmpty, subtractAll, toOfferFormat, toWire, unallocated,
+  withAllocationRole, withDefaultAllocationRole,
 } from '../../allocator/resource-math.js';
 import { assert } from '../../common/assert.js';
 import {
@@ -22,11 +23,12 @@ import {
   type TaskId,
 } from '../../common/ids.js';
 import { checkFits, resourcesToConsume, validateExecutor, validateTaskInfo, type TaskContext } from './launch.js';
+import { checkReserve, checkUnreserve, type Conversion, type Requester } from './reservations.js';
 import { isSameOrSubrole, validateRole } from './roles.js';
 import {
   taskKey, type AgentRecord, type FrameworkRecord, type OfferRecord, type TaskRecord, type UnreachableAgent,
 } from './state.js';
-import type { ConnectionId, Effect, MasterCoreOptions, MasterInput, TimerKey } from './types.js';
+import type { ConnectionId, Effect, MasterCoreOptions, MasterInput, OperatorAnswer, TimerKey } from './types.js';
 import { checkWeightInfos, sortedWeightInfos } from './weights.js';
 
 /** Default `Filters.refuse_seconds` (mesos.proto). */
@@ -112,6 +114,8 @@ export class MasterCore {
       case 'ping-tick': this.onPingTick(); break;
       case 'allocate': this.onAllocate(); break;
       case 'update-weights': this.onUpdateWeights(input.weights); break;
+      case 'reserve-resources': this.onOperatorReservation(input.agentId, 'RESERVE', input.resources, input.source); break;
+      case 'unreserve-resources': this.onOperatorReservation(input.agentId, 'UNRESERVE', input.resources, []); break;
     }
     const effects = this.effects;
     this.effects = [];
@@ -454,17 +458,117 @@ export class MasterCore {
     }
     const role = (offers[0] as OfferRecord).role;
     const accepted = new Set<string>();
-    for (const operation of operations) {
+    // In order: a RESERVE changes what the operations after it may use (Mesos applies them in turn).
+    for (const [index, operation] of operations.entries()) {
       if (operation.type === 'LAUNCH') {
         for (const task of operation.launch?.task_infos ?? []) available = this.launchTask(framework, agent, role, task, available, accepted);
       } else if (operation.type === 'LAUNCH_GROUP' && operation.launch_group) {
         available = this.launchGroup(framework, agent, role, operation.launch_group, available, accepted);
+      } else if (operation.type === 'RESERVE' || operation.type === 'UNRESERVE') {
+        available = this.applyOfferedReservation(framework, agent, role, operation, index, available);
       } else {
         this.emit({ kind: 'log', level: 'warn', message: `Framework ${framework.id}: offer operation ${operation.type} is not supported yet; skipped` });
       }
     }
     if (!isEmpty(available)) this.allocator.recoverResources(framework.id, agent.id, available, refuseSeconds, this.nowMs);
     this.emit({ kind: 'allocation-wanted' });
+  }
+
+  /**
+   * A RESERVE or UNRESERVE of an ACCEPT, applied to what the framework was offered: checked as
+   * Mesos checks it, then converted in the allocator (which must hold what is converted), in the
+   * agent's total, and on the agent. An invalid one is dropped with a warning, as Mesos drops it;
+   * the operations after it go on, and a task that needed its result fails for lack of resources.
+   */
+  private applyOfferedReservation(
+    framework: FrameworkRecord, agent: AgentRecord, role: string, operation: OfferOperation, index: number, available: Resource[],
+  ): Resource[] {
+    const requester: Requester = {
+      kind: 'framework',
+      roles: framework.roles,
+      principal: framework.info.principal,
+      multiRole: framework.capabilities.has('MULTI_ROLE'),
+      refinement: framework.capabilities.has('RESERVATION_REFINEMENT'),
+      offerRole: role,
+    };
+    const path = `accept.operations[${index}]`;
+    let conversion: Conversion;
+    if (operation.type === 'RESERVE') {
+      conversion = operation.reserve
+        ? checkReserve(operation.reserve.resources ?? [], operation.reserve.source ?? [], requester, `${path}.reserve`)
+        : { ok: false, error: `${path}.reserve: must be set for a RESERVE operation` };
+    } else {
+      conversion = operation.unreserve
+        ? checkUnreserve(operation.unreserve.resources, requester, `${path}.unreserve`)
+        : { ok: false, error: `${path}.unreserve: must be set for an UNRESERVE operation` };
+    }
+    const drop = (why: string): Resource[] => {
+      this.emit({ kind: 'log', level: 'warn', message: `Dropping ${operation.type} operation from framework ${framework.id}: ${why}` });
+      return available;
+    };
+    if (!conversion.ok) return drop(conversion.error);
+    if (!contains(available, conversion.from)) return drop(`the offered ${describe(available)} do not contain ${describe(conversion.from)}`);
+    if (!this.allocator.updateAllocation(framework.id, agent.id, conversion.from, conversion.to)) {
+      return drop(`framework ${framework.id} does not hold ${describe(conversion.from)} on agent ${agent.id}`);
+    }
+    this.convertAgentResources(agent, conversion.from, conversion.to);
+    this.emit({ kind: 'log', level: 'info', message: `Applied ${operation.type} of ${describe(conversion.to)} from framework ${framework.id} on agent ${agent.id}` });
+    return addAll(subtractAll(available, conversion.from), conversion.to);
+  }
+
+  /** Makes `to` of `from` in the agent's total and tells the agent its new dynamic reservations. */
+  private convertAgentResources(agent: AgentRecord, from: readonly Resource[], to: readonly Resource[]): void {
+    agent.total = addAll(subtractAll(agent.total, unallocated(from)), unallocated(to));
+    this.sendCheckpointedResources(agent);
+  }
+
+  /** The agent saves every dynamic reservation it has (Mesos' CheckpointResourcesMessage); a disconnected agent is told when it returns. */
+  private sendCheckpointedResources(agent: AgentRecord): void {
+    if (agent.connectionId === null) return;
+    this.emit({ kind: 'to-agent', agentId: agent.id, event: { type: 'CHECKPOINT_RESOURCES', checkpoint_resources: { resources: toWire(dynamicallyReserved(agent.total)) } } });
+  }
+
+  /**
+   * RESERVE_RESOURCES and UNRESERVE_RESOURCES of the Operator API, on an agent's unallocated
+   * resources. When they are not free because some are offered, offers on the agent that hold
+   * part of what is missing are rescinded, one at a time, until they are (with the default 5 s
+   * filter, so the allocator does not hand them straight back, as Mesos' `_operation` does).
+   * Answers 202 once applied, 400 for an invalid request or unknown agent, 409 when the resources
+   * are in use.
+   */
+  private onOperatorReservation(agentId: AgentId, type: 'RESERVE' | 'UNRESERVE', resources: readonly Resource[], source: readonly Resource[]): void {
+    const answer = (status: OperatorAnswer['status'], message: string): void => this.emit({ kind: 'operator-answer', answer: { status, message } });
+    const path = type === 'RESERVE' ? 'reserve_resources' : 'unreserve_resources';
+    const agent = this.agents.get(agentId);
+    if (!agent) return answer(400, `${path}.agent_id: no agent found with ID '${agentId}'`);
+    const requester: Requester = { kind: 'operator' };
+    const conversion = type === 'RESERVE' ? checkReserve(resources, source, requester, path) : checkUnreserve(resources, requester, path);
+    if (!conversion.ok) return answer(400, conversion.error);
+    const { from, to } = conversion;
+    let free = this.freeResourcesOf(agent);
+    for (const offerId of [...agent.offers]) {
+      if (contains(free, from)) break;
+      const offer = this.offers.get(offerId);
+      if (!offer) continue;
+      const missing = subtractAll(from, free);
+      const recovered = unallocated(offer.resources);
+      if (contains(subtractAll(missing, recovered), missing)) continue; // Rescinding it would not help.
+      this.removeOffer(offerId, { rescind: true, refuseSeconds: DEFAULT_REFUSE_SECONDS });
+      free = addAll(free, recovered);
+    }
+    if (!contains(free, from)) {
+      return answer(409, `Insufficient resources on agent ${agent.id} to ${type.toLowerCase()}: the unallocated ${describe(free)} do not contain ${describe(from)}`);
+    }
+    this.convertAgentResources(agent, from, to);
+    this.allocator.updateAgent(agent.id, agent.total);
+    this.emit({ kind: 'log', level: 'info', message: `Operator ${type} of ${describe(type === 'RESERVE' ? to : from)} on agent ${agent.id}` });
+    this.emit({ kind: 'allocation-wanted' });
+    answer(202, '');
+  }
+
+  /** What on an agent is neither used nor offered. */
+  private freeResourcesOf(agent: AgentRecord): Resource[] {
+    return subtractAll(agent.total, unallocated(addAll(this.usedResourcesOf(agent.id), this.offeredResourcesOf(agent.id))));
   }
 
   /** Every task in operations on invalid offers is dropped (TASK_LOST for frameworks that are not partition-aware). */
@@ -862,6 +966,9 @@ export class MasterCore {
     }
     this.allocator.activateAgent(agent.id);
     this.emit({ kind: 'agent-stream-open', connectionId, agentId: agent.id, event: this.agentSubscribedEvent(agent.id) });
+    // The master's record of the agent's reservations wins: a CHECKPOINT_RESOURCES sent while the
+    // agent was away was lost with its stream, so it is sent again (as Mesos does on reregistration).
+    if (!sameResources(dynamicallyReserved(agent.total), dynamicallyReserved(fromWireFormat(subscribe.resources)))) this.sendCheckpointedResources(agent);
     this.emit({ kind: 'log', level: 'info', message: `Agent ${agent.id} (${agent.info.hostname}) reconnected` });
     this.emit({ kind: 'allocation-wanted' });
   }
@@ -1067,6 +1174,11 @@ function rolesOf(info: FrameworkInfo): string[] {
   const multiRole = (info.capabilities ?? []).some((c) => c.type === 'MULTI_ROLE');
   if (multiRole) return [...(info.roles ?? [])];
   return [info.role ?? '*'];
+}
+
+/** Whether two lists hold exactly the same resources. */
+function sameResources(a: readonly Resource[], b: readonly Resource[]): boolean {
+  return contains(a, b) && contains(b, a);
 }
 
 function capabilitiesOf(info: FrameworkInfo): Set<string> {

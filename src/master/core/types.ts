@@ -4,7 +4,7 @@
  * the returned `Effect`s in order (send an event, close a stream, set a timer).
  */
 import type { AgentCall, AgentEvent, AgentSubscribe } from '../../api/agent-link/messages.js';
-import type { MasterInfo } from '../../api/mesos.js';
+import type { MasterInfo, Resource } from '../../api/mesos.js';
 import type { WeightInfo } from '../../api/operator/calls.js';
 import type { SchedulerCall } from '../../api/scheduler/calls.js';
 import type { SchedulerEvent } from '../../api/scheduler/events.js';
@@ -35,7 +35,16 @@ export type MasterInput =
    * Operator weights, already checked (checkWeightInfos) and, when the master has a work_dir,
    * already saved: the shell persists before it steps, so the core only applies them.
    */
-  | { kind: 'update-weights'; weights: readonly WeightInfo[] };
+  | { kind: 'update-weights'; weights: readonly WeightInfo[] }
+  /**
+   * The Operator API's RESERVE_RESOURCES and UNRESERVE_RESOURCES, their shape already validated;
+   * the core answers each with one `operator-answer` effect.
+   */
+  | { kind: 'reserve-resources'; agentId: AgentId; source: readonly Resource[]; resources: readonly Resource[] }
+  | { kind: 'unreserve-resources'; agentId: AgentId; resources: readonly Resource[] };
+
+/** How the core answers an operator's call: 202 when applied, 400 when invalid, 409 when the resources are not free. */
+export type OperatorAnswer = { status: 202 | 400 | 409; message: string };
 
 export type Effect =
   | { kind: 'to-framework'; frameworkId: FrameworkId; event: SchedulerEvent }
@@ -50,7 +59,9 @@ export type Effect =
   | { kind: 'cancel-timer'; key: TimerKey }
   /** Something changed what can be allocated; the shell batches these into one allocation soon. */
   | { kind: 'allocation-wanted' }
-  | { kind: 'log'; level: 'info' | 'warn'; message: string };
+  | { kind: 'log'; level: 'info' | 'warn'; message: string }
+  /** The answer to the operator input of this step (there is exactly one for each such input). */
+  | { kind: 'operator-answer'; answer: OperatorAnswer };
 
 export interface MasterCoreOptions {
   masterId: string;

@@ -66,10 +66,12 @@ export class MasterShell {
     for (const open of [...this.frameworkStreams.values(), ...this.agentStreams.values()]) open.stream.close();
   }
 
-  step(input: MasterInput): void {
-    if (this.stopped) return;
+  /** Runs one input through the core and carries out its effects; returns them (none once stopped). */
+  step(input: MasterInput): Effect[] {
+    if (this.stopped) return [];
     const effects = this.core.step(input, this.clock.nowMs());
     for (const effect of effects) this.apply(effect);
+    return effects;
   }
 
   registerRoutes(app: FastifyInstance): void {
@@ -202,6 +204,8 @@ export class MasterShell {
       case 'log':
         this.logger[effect.level](effect.message);
         return;
+      case 'operator-answer':
+        return; // Read by the Operator API from what `step` returns.
     }
   }
 

@@ -4,11 +4,12 @@
  * read as scripts of what a framework and an agent say and what the master answers.
  */
 import type { AgentEvent, AgentSubscribe } from '../../../src/api/agent-link/messages.js';
-import type { Offer, TaskInfo, TaskState, TaskStatus } from '../../../src/api/mesos.js';
+import type { Offer, Resource, TaskInfo, TaskState, TaskStatus } from '../../../src/api/mesos.js';
 import type { SchedulerCall } from '../../../src/api/scheduler/calls.js';
 import type { SchedulerEvent } from '../../../src/api/scheduler/events.js';
 import { DrfAllocator } from '../../../src/allocator/drf-allocator.js';
 import type { AgentId, FrameworkId } from '../../../src/common/ids.js';
+import { parseResourcesText } from '../../../src/common/resources/parse.js';
 import { SeededRng } from '../../../src/common/rng.js';
 import { MasterCore } from '../../../src/master/core/master-core.js';
 import type { ConnectionId, Effect, MasterCoreOptions, MasterInput } from '../../../src/master/core/types.js';
@@ -49,11 +50,12 @@ export class Harness {
     return `c${++this.connectionCounter}` as ConnectionId;
   }
 
-  addAgent(resources = 'cpus:4;mem:4096', hostname = 'a1', id?: string): AgentId {
+  /** An agent with `resources` in the `--resources` text form (`cpus(eng):2` is a static reservation) or as a list. */
+  addAgent(resources: string | Resource[] = 'cpus:4;mem:4096', hostname = 'a1', id?: string): AgentId {
     const connectionId = this.newConnection();
     const subscribe: AgentSubscribe = {
       agent_info: { hostname, port: 5051, ...(id ? { id: { value: id } } : {}) },
-      resources: parseSimple(resources),
+      resources: typeof resources === 'string' ? parseResourcesText(resources) : resources,
       version: '1.11.0',
     };
     const effects = this.step({ kind: 'agent-subscribe', connectionId, subscribe, remoteIp: '127.0.0.1' });
