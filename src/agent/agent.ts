@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { AgentCall, AgentEvent, StatusUpdate } from '../api/agent-link/messages.js';
+import { validateCheckpointResources, type AgentCall, type AgentEvent, type StatusUpdate } from '../api/agent-link/messages.js';
 import { validateExecutorCall, type ExecutorCall, type ExecutorEvent } from '../api/executor/calls.js';
 import {
   isTerminalTaskState,
@@ -27,10 +27,12 @@ import { formatEndpoint, postJson, subscribe, type Endpoint, type Subscription }
 import { EventStream } from '../common/http/event-stream.js';
 import { readCall, sendText } from '../common/http/mesos-http.js';
 import type { Logger } from '../common/log.js';
-import { summarize } from '../common/resources/resources.js';
+import {
+  applyCheckpointedResources, describe, fromWireFormat, reservationFields, summarize, unallocated,
+} from '../common/resources/resources.js';
 import { StatusUpdateStream } from './core/status-update-stream.js';
 import {
-  Journal, readJson, recordsOf, writeJsonAtomic,
+  Journal, readJson, recordsOf, recoverCheckpointedResources, writeJsonAtomic,
   type ExecutorCheckpoint, type ExecutorKind, type JournalRecord, type RecoveredAgent, type UpdateRecord,
 } from './checkpoint.js';
 import { AgentPaths } from './paths.js';
@@ -165,11 +167,14 @@ export class Agent {
   private stopped = false;
   private recovering = false;
   private readonly startTimeMs = Date.now();
+  /** `--resources` with the dynamic reservations the master made here applied (they are saved in `meta/resources.json`). */
+  private totalResources: Resource[];
   /** Called when the master tells this agent to shut down for good. */
   onFatal: (message: string) => void = () => undefined;
 
   constructor(private readonly options: AgentOptions, private readonly logger: Logger) {
     this.paths = new AgentPaths(options.workDir);
+    this.totalResources = options.resources;
   }
 
   /** The port the agent's server listens on, known once it listens (it may be picked by the OS). */
@@ -190,6 +195,7 @@ export class Agent {
   /** Recovers checkpointed executors (waiting for them to resubscribe), then registers with the master. */
   async start(): Promise<void> {
     mkdirSync(this.paths.metaDir(), { recursive: true });
+    this.recoverResources();
     const journalFile = this.paths.journalFile();
     const recovered = Journal.recover(journalFile);
     this.journal = new Journal(journalFile);
@@ -287,6 +293,49 @@ export class Agent {
     this.recovering = false;
   }
 
+  /**
+   * Takes back the dynamic reservations saved before a restart, so the agent reports them to the
+   * master. As in Mesos, an agent whose `--resources` no longer hold what was reserved from them
+   * does not start: the operator must undo the reservations or restore the flags.
+   * @throws Error when the saved reservations cannot be read or do not fit `--resources`.
+   */
+  private recoverResources(): void {
+    const checkpointed = recoverCheckpointedResources(this.paths.resourcesFile());
+    if (checkpointed.length === 0) return;
+    const applied = applyCheckpointedResources(this.options.resources, fromWireFormat(checkpointed));
+    if (!applied.ok) throw new Error(`Incompatible agent resources: the reservations in ${this.paths.resourcesFile()} do not fit --resources: ${applied.error}`);
+    this.totalResources = applied.total;
+    this.logger.info({ reserved: describe(fromWireFormat(checkpointed)) }, 'Recovered checkpointed resources');
+  }
+
+  /**
+   * CHECKPOINT_RESOURCES: the master's full list of this agent's dynamic reservations. Saved before
+   * it is taken in, so a restarted agent reports what the master granted. A list that is malformed
+   * or does not fit `--resources` is refused with an error in the log (Mesos' agent would abort);
+   * the master sends its list again when the agent next reregisters.
+   */
+  private onCheckpointResources(body: unknown): void {
+    const checked = validateCheckpointResources(body);
+    if (!checked.ok) {
+      this.logger.error({ error: checked.error }, 'Ignoring an invalid CHECKPOINT_RESOURCES from the master');
+      return;
+    }
+    const checkpointed = unallocated(fromWireFormat(checked.value.resources));
+    const applied = applyCheckpointedResources(this.options.resources, checkpointed);
+    if (!applied.ok) {
+      this.logger.error({ error: applied.error }, 'Ignoring a CHECKPOINT_RESOURCES that does not fit --resources');
+      return;
+    }
+    try {
+      writeJsonAtomic(this.paths.resourcesFile(), { resources: checkpointed });
+    } catch (error) {
+      this.logger.error({ err: error, file: this.paths.resourcesFile() }, 'Failed to save the checkpointed resources; keeping the previous ones');
+      return;
+    }
+    this.totalResources = applied.total;
+    this.logger.info({ reserved: describe(checkpointed) }, 'Checkpointed resources');
+  }
+
   private recoverTask(executor: ExecutorEntry, info: TaskInfo, records: UpdateRecord[]): void {
     const task = this.newTaskEntry(executor, info);
     task.launched = true;
@@ -321,7 +370,7 @@ export class Agent {
     }
     return {
       type: 'SUBSCRIBE',
-      subscribe: { agent_info: this.agentInfo(), resources: this.options.resources, version: this.options.version, tasks, executors, frameworks },
+      subscribe: { agent_info: this.agentInfo(), resources: this.totalResources, version: this.options.version, tasks, executors, frameworks },
     };
   }
 
@@ -465,6 +514,7 @@ export class Agent {
         }
         return;
       }
+      case 'CHECKPOINT_RESOURCES': this.onCheckpointResources(event.checkpoint_resources); return;
       case 'PING': this.callMaster({ type: 'PONG' }); return;
       case 'SHUTDOWN':
         this.logger.error({ message: event.shutdown.message }, 'The master asked this agent to shut down');
@@ -1061,7 +1111,8 @@ export class Agent {
       id: this.agentId ?? '',
       pid: `slave(1)@${this.options.ip}:${this.options.port}`,
       hostname: this.options.hostname,
-      resources: summarize(this.options.resources),
+      resources: summarize(this.totalResources),
+      ...reservationFields(this.totalResources),
       attributes: Object.fromEntries(this.options.attributes.map((a) => [a.name, a.scalar?.value ?? a.text?.value ?? ''])),
       master_hostname: this.options.master.host,
       flags: this.options.flags,

@@ -6,10 +6,10 @@
  * gives back the executors, tasks and unacknowledged updates. It is rewritten with only what is
  * still live when the agent starts and whenever it has grown large.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { StatusUpdate } from '../api/agent-link/messages.js';
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo } from '../api/mesos.js';
+import { validateCheckpointResources, type StatusUpdate } from '../api/agent-link/messages.js';
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, Resource, TaskInfo } from '../api/mesos.js';
 
 export type ExecutorKind = 'command' | 'default' | 'custom';
 
@@ -60,11 +60,53 @@ export interface RecoveredAgent {
 /** Rewrite the journal once it holds this many bytes (and mostly history). */
 const COMPACT_BYTES = 32 * 1024 * 1024;
 
+/**
+ * Replaces `file` with `value` as JSON, all or nothing: written aside and synced, renamed over the
+ * file, then the folder synced, so after a crash the file holds the old value or the new one, and a
+ * caller that acts after this returns never acts on a value that a power loss could take back.
+ */
 export function writeJsonAtomic(file: string, value: unknown): void {
-  mkdirSync(dirname(file), { recursive: true });
+  const folder = dirname(file);
+  mkdirSync(folder, { recursive: true });
   const temporary = `${file}.tmp`;
-  writeFileSync(temporary, JSON.stringify(value));
+  const fd = openSync(temporary, 'w');
+  try {
+    writeSync(fd, JSON.stringify(value));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(temporary, file);
+  const folderFd = openSync(folder, 'r');
+  try {
+    fsyncSync(folderFd);
+  } finally {
+    closeSync(folderFd);
+  }
+}
+
+/** What `<work_dir>/meta/resources.json` holds: the agent's dynamically reserved resources. */
+export interface CheckpointedResources {
+  resources: Resource[];
+}
+
+/**
+ * The dynamic reservations an agent saved, or none when it never saved any (a fresh work dir). A
+ * file that cannot be read back is an error, not "none": starting without reservations the master
+ * granted would hand reserved resources to anyone.
+ * @throws Error naming the file and the problem.
+ */
+export function recoverCheckpointedResources(file: string): Resource[] {
+  if (!existsSync(file)) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`Failed to recover the checkpointed resources in ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const checked = validateCheckpointResources(parsed);
+  if (!checked.ok) throw new Error(`Failed to recover the checkpointed resources in ${file}: ${checked.error}`);
+  return checked.value.resources;
 }
 
 export function readJson<T>(file: string): T | null {

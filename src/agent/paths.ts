@@ -4,6 +4,7 @@
  *
  *   slaves/<agent>/frameworks/<framework>/executors/<executor>/runs/<container>   the sandbox
  *   meta/journal                                                                  checkpoints (see checkpoint.ts)
+ *   meta/resources.json                                                           dynamic reservations
  */
 import { join } from 'node:path';
 
@@ -17,6 +18,11 @@ export class AgentPaths {
   /** The agent's checkpoint journal (see checkpoint.ts). */
   journalFile(): string {
     return join(this.metaDir(), 'journal');
+  }
+
+  /** The agent's dynamic reservations, as the master last sent them (CHECKPOINT_RESOURCES). */
+  resourcesFile(): string {
+    return join(this.metaDir(), 'resources.json');
   }
 
   executorHostFile(): string {
