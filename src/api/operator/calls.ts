@@ -6,6 +6,7 @@
  * belong to the master and are checked there (src/master/core/weights.ts).
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { AgentID, Resource } from '../mesos.js';
 import { literals, makeUnionValidator, makeValidator } from '../schema.js';
 
 /** Every call type of the Mesos 1.11 master API, in master.proto's order. */
@@ -76,6 +77,23 @@ export type WeightInfo = Static<typeof WeightInfo>;
  */
 export const UpdateWeights = Type.Object({ weight_infos: Type.Optional(Type.Array(WeightInfo)) });
 
+/**
+ * `Call.ReserveResources`: reserve `resources` on an agent. Without `source` each resource gets one
+ * more DYNAMIC reservation level; with it, the unallocated `source` is re-reserved as `resources`
+ * (same amounts). Resources in either reservation format. Protobuf's JSON leaves an empty `source`
+ * out, so absent means none.
+ */
+export const ReserveResources = Type.Object({
+  agent_id: AgentID,
+  source: Type.Optional(Type.Array(Resource)),
+  resources: Type.Array(Resource),
+});
+export type ReserveResources = Static<typeof ReserveResources>;
+
+/** `Call.UnreserveResources`: each resource loses its innermost (DYNAMIC) reservation level. */
+export const UnreserveResources = Type.Object({ agent_id: AgentID, resources: Type.Array(Resource) });
+export type UnreserveResources = Static<typeof UnreserveResources>;
+
 /** Bodies of calls Meridian does not implement yet: present when required, their content unchecked. */
 const NotYetChecked: TSchema = Type.Unknown();
 
@@ -86,8 +104,8 @@ export const MasterCall = Type.Object({
   set_logging_level: Type.Optional(NotYetChecked),
   list_files: Type.Optional(NotYetChecked),
   read_file: Type.Optional(NotYetChecked),
-  reserve_resources: Type.Optional(NotYetChecked),
-  unreserve_resources: Type.Optional(NotYetChecked),
+  reserve_resources: Type.Optional(ReserveResources),
+  unreserve_resources: Type.Optional(UnreserveResources),
   create_volumes: Type.Optional(NotYetChecked),
   destroy_volumes: Type.Optional(NotYetChecked),
   grow_volume: Type.Optional(NotYetChecked),

@@ -6,17 +6,20 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  getWeightsResponse, validateMasterCall, validateWeightInfoArray, type MasterCall, type MasterCallType, type WeightInfo,
+  getWeightsResponse, validateMasterCall, validateWeightInfoArray, type MasterCall, type MasterCallType, type ReserveResources,
+  type UnreserveResources, type WeightInfo,
 } from '../../api/operator/calls.js';
 import { parseAndValidate } from '../../api/schema.js';
 import { acceptsJson, readCall, sendText } from '../../common/http/mesos-http.js';
+import type { AgentId } from '../../common/ids.js';
 import type { Logger } from '../../common/log.js';
+import type { MasterInput } from '../core/types.js';
 import { checkWeightInfos, mergeWeights } from '../core/weights.js';
 import type { MasterShell } from './master-shell.js';
 import type { WeightsStore } from './weights-store.js';
 
-/** What a handler answers: 200 with an optional JSON body, or a status with a plain-text reason. */
-export type OperatorAnswer = { status: 200; json?: unknown } | { status: 400 | 409 | 500 | 501 | 503; text: string };
+/** What a handler answers: 200 with an optional JSON body, 202 (applied, no body), or a status with a plain-text reason. */
+export type OperatorAnswer = { status: 200; json?: unknown } | { status: 202 } | { status: 400 | 409 | 500 | 501 | 503; text: string };
 
 type OperatorHandlers = {
   [T in MasterCallType]?: (call: MasterCall & { type: T }) => OperatorAnswer | Promise<OperatorAnswer>;
@@ -29,6 +32,14 @@ export class OperatorApi {
   private readonly handlers: OperatorHandlers = {
     GET_WEIGHTS: () => ({ status: 200, json: getWeightsResponse(this.shell.core.weightInfos()) }),
     UPDATE_WEIGHTS: (call) => this.updateWeights(call.update_weights?.weight_infos ?? [], 'update_weights.weight_infos'),
+    RESERVE_RESOURCES: (call) => {
+      const body = call.reserve_resources as ReserveResources;
+      return this.reservation({ kind: 'reserve-resources', agentId: body.agent_id.value as AgentId, source: body.source ?? [], resources: body.resources });
+    },
+    UNRESERVE_RESOURCES: (call) => {
+      const body = call.unreserve_resources as UnreserveResources;
+      return this.reservation({ kind: 'unreserve-resources', agentId: body.agent_id.value as AgentId, resources: body.resources });
+    },
   };
 
   /**
@@ -57,6 +68,20 @@ export class OperatorApi {
     // A handler's 400 names a field, as the call validator's do; both read the same way.
     if (answer.status === 400) return sendText(reply, 400, `Failed to validate master::Call: ${answer.text}`);
     return send(reply, answer);
+  }
+
+  /**
+   * RESERVE_RESOURCES / UNRESERVE_RESOURCES: the core checks and applies them in one step and says
+   * how it went. Like Mesos: 202 Accepted once the master has applied the change (the agent is
+   * told asynchronously), 400 for an invalid request or an unknown agent, 409 Conflict when the
+   * resources are not free even after rescinding offers.
+   */
+  private reservation(input: MasterInput & { kind: 'reserve-resources' | 'unreserve-resources' }): OperatorAnswer {
+    const effects = this.shell.step(input);
+    const found = effects.find((effect) => effect.kind === 'operator-answer');
+    if (!found || found.kind !== 'operator-answer') return { status: 503, text: 'The master is stopping' };
+    const { status, message } = found.answer;
+    return status === 202 ? { status } : { status, text: message };
   }
 
   /** Mesos' `/weights`: GET lists the weights set, PUT sets some (a JSON array of WeightInfo). */
@@ -98,6 +123,7 @@ export class OperatorApi {
 }
 
 function send(reply: FastifyReply, answer: OperatorAnswer): FastifyReply {
+  if (answer.status === 202) return reply.code(202).send();
   if (answer.status !== 200) return sendText(reply, answer.status, answer.text);
   if (answer.json === undefined) return reply.code(200).send();
   return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(answer.json));

@@ -11,8 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../../../src/common/clock.js';
+import type { AgentId } from '../../../src/common/ids.js';
 import { createHttpServer } from '../../../src/common/http/server.js';
 import { createLogger } from '../../../src/common/log.js';
+import type { ConnectionId } from '../../../src/master/core/types.js';
 import { MasterShell } from '../../../src/master/shell/master-shell.js';
 import { OperatorApi } from '../../../src/master/shell/operator-api.js';
 import { WeightsStore } from '../../../src/master/shell/weights-store.js';
@@ -123,5 +125,43 @@ test('legacy /weights: PUT a JSON array (any Content-Type), GET it back; other m
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.body, 'Failed to validate update weights request JSON: [0].weight: must be greater than 0');
   assert.equal((await app.inject({ method: 'POST', url: '/weights', payload: '[]' })).statusCode, 405);
+  shell.stop();
+});
+
+test('RESERVE_RESOURCES / UNRESERVE_RESOURCES: 202 with no body, 400 naming the field, 409 when not free', async () => {
+  const { app, shell } = operatorServer();
+  shell.step({
+    kind: 'agent-subscribe',
+    connectionId: 'agent-connection' as ConnectionId,
+    remoteIp: '127.0.0.1',
+    subscribe: { agent_info: { hostname: 'a1', port: 5051 }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 4 } }], version: '1.11.0' },
+  });
+  const agentId = [...shell.core.agents.keys()][0] as string;
+  const cpus = (value: number) => ({ type: 'SCALAR', name: 'cpus', scalar: { value }, role: 'ads', reservation: { principal: 'admin' } });
+  const reserve = (body: unknown) => post(app, { type: 'RESERVE_RESOURCES', reserve_resources: body });
+
+  const applied = await reserve({ agent_id: { value: agentId }, resources: [cpus(3)] });
+  assert.equal(applied.statusCode, 202);
+  assert.equal(applied.body, '');
+  const total = shell.core.agents.get(agentId as AgentId)?.total ?? [];
+  assert.deepEqual(total.find((r) => r.reservations), { name: 'cpus', type: 'SCALAR', scalar: { value: 3 }, reservations: [{ type: 'DYNAMIC', role: 'ads', principal: 'admin' }] });
+
+  const conflict = await reserve({ agent_id: { value: agentId }, resources: [cpus(2)] });
+  assert.equal(conflict.statusCode, 409);
+  assert.match(conflict.body, /^Insufficient resources on agent .* to reserve/);
+
+  const missingAgent = await reserve({ resources: [cpus(1)] });
+  assert.equal(missingAgent.statusCode, 400);
+  assert.equal(missingAgent.body, "Failed to validate master::Call: Expecting 'reserve_resources.agent_id' to be present");
+  const unknownAgent = await reserve({ agent_id: { value: 'nope' }, resources: [cpus(1)] });
+  assert.equal(unknownAgent.statusCode, 400);
+  assert.equal(unknownAgent.body, "Failed to validate master::Call: reserve_resources.agent_id: no agent found with ID 'nope'");
+  const badRole = await reserve({ agent_id: { value: agentId }, resources: [{ ...cpus(1), role: '-ads' }] });
+  assert.equal(badRole.statusCode, 400);
+  assert.equal(badRole.body, "Failed to validate master::Call: reserve_resources.resources[0].role: role '-ads' must not have a component starting with '-'");
+
+  const unreserved = await post(app, { type: 'UNRESERVE_RESOURCES', unreserve_resources: { agent_id: { value: agentId }, resources: [cpus(3)] } });
+  assert.equal(unreserved.statusCode, 202);
+  assert.equal((shell.core.agents.get(agentId as AgentId)?.total ?? []).some((r) => r.reservations), false);
   shell.stop();
 });
