@@ -13,6 +13,8 @@ import { request } from '../../src/common/http/client.js';
 const CLI = fileURLToPath(new URL('../../../bin/meridian.js', import.meta.url));
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A deadline to race against: its timer does not keep the test process alive once everything else is done. */
+const raceTimeout = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -137,7 +139,7 @@ export class TestCluster {
     await Promise.all(this.agents.filter(Boolean).map(async (agent) => {
       if (agent.child.exitCode !== null || agent.child.signalCode !== null) return;
       agent.child.kill('SIGUSR1');
-      await Promise.race([agent.exited, sleep(8000)]);
+      await Promise.race([agent.exited, raceTimeout(8000)]);
       agent.child.kill('SIGKILL');
     }));
     for (const pid of this.extraPids) {
@@ -157,7 +159,7 @@ export class TestCluster {
     }
     if (this.master && this.master.child.exitCode === null) {
       this.master.child.kill('SIGTERM');
-      await Promise.race([this.master.exited, sleep(3000)]);
+      await Promise.race([this.master.exited, raceTimeout(3000)]);
       this.master.child.kill('SIGKILL');
       await this.master.exited;
     }
