@@ -22,12 +22,14 @@ import {
   agentIdOf, frameworkIdOf, offerIdOf, type AgentId, type ExecutorId, type FrameworkId, type MasterId, type OfferId,
   type TaskId,
 } from '../../common/ids.js';
+import { MasterCounters } from './counters.js';
 import { checkFits, resourcesToConsume, validateExecutor, validateTaskInfo, type TaskContext } from './launch.js';
 import { checkReserve, checkUnreserve, type Conversion, type Requester } from './reservations.js';
 import { isSameOrSubrole, validateRole } from './roles.js';
 import {
   taskKey, type AgentRecord, type FrameworkRecord, type OfferRecord, type TaskRecord, type UnreachableAgent,
 } from './state.js';
+import { recountIn, TaskGauges } from './task-gauges.js';
 import type { ConnectionId, Effect, MasterCoreOptions, MasterInput, OperatorAnswer, TimerKey } from './types.js';
 import { checkWeightInfos, sortedWeightInfos } from './weights.js';
 
@@ -55,6 +57,10 @@ export class MasterCore {
   private nextOfferNumber = 1;
   private effects: Effect[] = [];
   private nowMs = 0;
+  /** Counts since the master started, for its metrics: bumped here as the core handles tasks and updates, read by the shell. */
+  readonly counters = new MasterCounters();
+  /** Tasks by state and the resources they use, kept as task records come, change and go (the maps below count into it). */
+  readonly taskGauges = new TaskGauges();
 
   constructor(readonly options: MasterCoreOptions, private readonly allocator: Allocator) {}
 
@@ -76,6 +82,11 @@ export class MasterCore {
 
   agentConnection(agentId: AgentId): ConnectionId | null | undefined {
     return this.agents.get(agentId)?.connectionId;
+  }
+
+  /** The allocator's gauges for the metrics endpoints, under Mesos' names without `allocator/mesos/`; only reads. */
+  allocatorMetrics(nowMs: number): Record<string, number> {
+    return this.allocator.metrics(nowMs);
   }
 
   /** Checks a SUBSCRIBE before a stream is opened for it; null when it may proceed. */
@@ -150,8 +161,8 @@ export class MasterCore {
       unregisteredAtMs: null,
       suppressedRoles: new Set(suppressed),
       offers: new Set(),
-      tasks: new Map(),
-      unreachableTasks: new Map(),
+      tasks: this.taskGauges.map(true),
+      unreachableTasks: this.taskGauges.map(false),
       completedTasks: [],
       executors: new Map(),
     };
@@ -578,6 +589,7 @@ export class MasterCore {
       const tasks = operation.launch?.task_infos ?? operation.launch_group?.task_group.tasks ?? [];
       for (const task of tasks) {
         this.sendMasterUpdate(framework, task.task_id.value, task.agent_id.value, state, 'REASON_INVALID_OFFERS', why);
+        this.counters.taskEnded(state);
       }
     }
   }
@@ -594,6 +606,7 @@ export class MasterCore {
     const context = this.taskContext(framework, agent, accepted);
     const reject = (message: string) => {
       this.sendMasterUpdate(framework, task.task_id.value, agent.id, 'TASK_ERROR', 'REASON_TASK_INVALID', message);
+      this.counters.taskEnded('TASK_ERROR');
       return available;
     };
     const check = validateTaskInfo(task, context);
@@ -634,6 +647,7 @@ export class MasterCore {
     const failure = problem ?? (fits && !fits.ok ? fits.message : null);
     if (failure) {
       for (const task of tasks) this.sendMasterUpdate(framework, task.task_id.value, agent.id, 'TASK_ERROR', 'REASON_TASK_GROUP_INVALID', failure);
+      for (let i = 0; i < tasks.length; i++) this.counters.taskEnded('TASK_ERROR');
       return available;
     }
     const executor: ExecutorInfo = {
@@ -808,6 +822,7 @@ export class MasterCore {
   // ---------------------------------------------------------------- task bookkeeping
 
   private setTaskState(record: TaskRecord, state: TaskState, status?: TaskStatus): void {
+    this.counters.taskStateChanged(record.task.state, state);
     record.task.state = state;
     if (status) {
       record.task.statuses.push(status);
@@ -818,6 +833,18 @@ export class MasterCore {
       this.allocator.recoverResources(record.frameworkId, record.agentId, record.resources, null, this.nowMs);
       this.emit({ kind: 'allocation-wanted' });
     }
+    this.recountTask(record);
+  }
+
+  /** Counts a task record that changed in place again, in whichever of the core's maps holds it. */
+  private recountTask(record: TaskRecord): void {
+    const taskId = record.task.task_id.value as TaskId;
+    const framework = this.frameworks.get(record.frameworkId);
+    if (framework) {
+      recountIn(framework.tasks, taskId, record);
+      recountIn(framework.unreachableTasks, taskId, record);
+    }
+    recountIn(this.pendingAgentTasks, taskKey(record.frameworkId, taskId), record);
   }
 
   /** Moves a terminal task out of the active set into the framework's bounded history. */
@@ -925,7 +952,7 @@ export class MasterCore {
   }
 
   /** Tasks reported by agents for frameworks that have not resubscribed yet (after a master restart). */
-  private readonly pendingAgentTasks = new Map<string, TaskRecord>();
+  private readonly pendingAgentTasks = this.taskGauges.map<string>(true);
 
   /** A framework that subscribes after a master restart gets back the tasks its agents reported. */
   private adoptReportedTasks(framework: FrameworkRecord): void {
@@ -1023,6 +1050,8 @@ export class MasterCore {
     const framework = this.frameworks.get(frameworkId);
     const taskId = update.status.task_id.value as TaskId;
     const record = framework?.tasks.get(taskId) ?? this.pendingAgentTasks.get(taskKey(frameworkId, taskId));
+    if (record) this.counters.validStatusUpdates++;
+    else this.counters.invalidStatusUpdates++;
     if (record) {
       this.setTaskState(record, update.latest_state ?? update.status.state, update.status);
       record.task.status_update_state = update.status.state;
