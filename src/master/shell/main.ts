@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { SeededRng } from '../../common/rng.js';
 import { SystemClock } from '../../common/clock.js';
 import type { FlagValues } from '../../common/flags.js';
+import { registerMetricsRoutes } from '../../common/http/metrics-routes.js';
 import { createHttpServer } from '../../common/http/server.js';
 import type { Endpoint } from '../../common/http/client.js';
 import { createLogger, type Logger } from '../../common/log.js';
@@ -16,6 +17,7 @@ import { DrfAllocator } from '../../allocator/drf-allocator.js';
 import { MasterCore } from '../core/master-core.js';
 import { MasterShell } from './master-shell.js';
 import { OperatorApi } from './operator-api.js';
+import { masterMetricsSnapshot } from './metrics.js';
 import { masterSlavesJson, masterStateJson, type MasterIdentity } from './state-json.js';
 import { MASTER_FLAGS } from './flags.js';
 import { MESOS_VERSION, versionJson } from './version.js';
@@ -88,6 +90,8 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
     agentPingTimeoutMs: Number(flags.agent_ping_timeout ?? 15_000),
   });
   shell.registerRoutes(app);
+  const shellMetrics = shell.metrics;
+  registerMetricsRoutes(app, () => masterMetricsSnapshot({ core, shell: shellMetrics, startTimeMs }, clock.nowMs()));
   new OperatorApi(shell, weightsStore, logger).registerRoutes(app);
   // Saved weights are in force before the first request is served.
   if (weights.length > 0) shell.step({ kind: 'update-weights', weights });

@@ -15,6 +15,7 @@ import type { AgentId, FrameworkId } from '../../common/ids.js';
 import type { Logger } from '../../common/log.js';
 import type { MasterCore } from '../core/master-core.js';
 import { timerKeyString, type ConnectionId, type Effect, type MasterInput } from '../core/types.js';
+import { MasterShellMetrics } from './metrics.js';
 
 /** Header naming the agent on agent-link calls (the stream is the agent's SUBSCRIBE). */
 export const AGENT_ID_HEADER = 'meridian-agent-id';
@@ -44,6 +45,8 @@ export class MasterShell {
   private readonly intervals: NodeJS.Timeout[] = [];
   private allocationScheduled = false;
   private stopped = false;
+  /** Message counters and allocation timers for the metrics endpoints. */
+  readonly metrics = new MasterShellMetrics();
 
   constructor(
     readonly core: MasterCore,
@@ -69,7 +72,9 @@ export class MasterShell {
   /** Runs one input through the core and carries out its effects; returns them (none once stopped). */
   step(input: MasterInput): Effect[] {
     if (this.stopped) return [];
+    const startedMs = this.metrics.stepStarting(input);
     const effects = this.core.step(input, this.clock.nowMs());
+    if (input.kind === 'allocate') this.metrics.allocationRan(startedMs, this.clock.nowMs());
     for (const effect of effects) this.apply(effect);
     return effects;
   }
@@ -196,8 +201,10 @@ export class MasterShell {
         // Bursts of triggers (many declines, a wave of task ends) fold into one allocation run.
         if (this.allocationScheduled) return;
         this.allocationScheduled = true;
+        this.metrics.allocationWanted();
         setImmediate(() => {
           this.allocationScheduled = false;
+          this.metrics.allocationStarting(this.clock.nowMs());
           this.step({ kind: 'allocate' });
         });
         return;
