@@ -35,6 +35,7 @@ import {
   Journal, readJson, recordsOf, recoverCheckpointedResources, writeJsonAtomic,
   type ExecutorCheckpoint, type ExecutorKind, type JournalRecord, type RecoveredAgent, type UpdateRecord,
 } from './checkpoint.js';
+import { AgentCounters, type AgentMetricsView } from './metrics.js';
 import { AgentPaths } from './paths.js';
 
 export const AGENT_LINK_PATH = '/api/v1/agent-link';
@@ -151,6 +152,8 @@ function describeCommand(command: CommandInfo | undefined): string {
 
 export class Agent {
   private agentId: string | null = null;
+  /** Counts since the agent started, for its metrics (see ./metrics.ts). */
+  readonly counters = new AgentCounters();
   private readonly paths: AgentPaths;
   private journal: Journal | null = null;
   private readonly frameworks = new Map<string, FrameworkEntry>();
@@ -184,6 +187,18 @@ export class Agent {
 
   get id(): string | null {
     return this.agentId;
+  }
+
+  /** What `/metrics/snapshot` reads of the agent; ./metrics.ts turns it into Mesos' keys. */
+  metricsView(): AgentMetricsView {
+    return {
+      startTimeMs: this.startTimeMs,
+      registered: this.masterSubscribed,
+      total: this.totalResources,
+      executors: this.allExecutors(),
+      frameworks: this.frameworks.size,
+      counters: this.counters,
+    };
   }
 
   registerRoutes(app: FastifyInstance): void {
@@ -826,6 +841,7 @@ export class Agent {
     const framework = this.frameworks.get(call.framework_id.value);
     const executor = framework?.executors.get(call.executor_id.value);
     if (!framework || !executor || executor.state === 'terminated') {
+      if (call.type === 'UPDATE') this.counters.invalidStatusUpdates++;
       return sendText(reply, 400, `Executor '${call.executor_id.value}' of framework '${call.framework_id.value}' is not known to this agent`);
     }
     switch (call.type) {
@@ -837,7 +853,10 @@ export class Agent {
         if (status.uuid === undefined || status.uuid === '') return sendText(reply, 400, "Failed to validate executor::Call: Expecting 'uuid' to be present");
         if (status.state === 'TASK_STAGING') return sendText(reply, 400, "Failed to validate executor::Call: Received TASK_STAGING from executor, which is not allowed");
         const task = executor.tasks.get(status.task_id.value);
-        if (!task) return sendText(reply, 400, `Task '${status.task_id.value}' is not a task of executor '${executor.executorId}'`);
+        if (!task) {
+          this.counters.invalidStatusUpdates++;
+          return sendText(reply, 400, `Task '${status.task_id.value}' is not a task of executor '${executor.executorId}'`);
+        }
         this.receiveUpdate(task, { ...status, executor_id: { value: executor.executorId }, source: status.source ?? 'SOURCE_EXECUTOR' });
         reply.code(202).send();
         this.sendToExecutor(executor, { type: 'ACKNOWLEDGED', acknowledged: { task_id: status.task_id, uuid: status.uuid } });
@@ -900,11 +919,13 @@ export class Agent {
   // ---------------------------------------------------------------- status updates
 
   private receiveUpdate(task: TaskEntry, status: TaskStatus): void {
+    this.counters.validStatusUpdates++;
     const stamped: TaskStatus = { ...status, agent_id: { value: this.agentId ?? '' }, timestamp: status.timestamp ?? nowSeconds() };
     const update: StatusUpdate = { framework_id: { value: task.frameworkId }, executor_id: { value: task.executor.executorId }, status: stamped };
     const result = task.updates.add(update);
     if (result !== 'added') return;
     this.checkpoint({ t: 'update', frameworkId: task.frameworkId, executorId: task.executor.executorId, taskId: task.info.task_id.value, update });
+    this.counters.taskStateChanged(task.state, stamped.state);
     task.state = stamped.state;
     task.latestStatus = stamped;
     if (task.updates.front() === update) this.forwardFront(task, false);
@@ -1053,6 +1074,7 @@ export class Agent {
   ): void {
     if (executor.state === 'terminated') return;
     executor.state = 'terminated';
+    this.counters.executorsTerminated++;
     executor.queued = [];
     if (executor.registrationTimer) clearTimeout(executor.registrationTimer);
     executor.registrationTimer = null;

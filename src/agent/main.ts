@@ -5,6 +5,7 @@ import type { Attribute } from '../api/mesos.js';
 import type { FlagValues } from '../common/flags.js';
 import { FlagError } from '../common/flags.js';
 import { parseEndpoint, type Endpoint } from '../common/http/client.js';
+import { registerMetricsRoutes } from '../common/http/metrics-routes.js';
 import { createHttpServer } from '../common/http/server.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { parseAttributesText } from '../common/resources/parse.js';
@@ -12,6 +13,7 @@ import { MESOS_VERSION, versionJson } from '../master/shell/version.js';
 import { Agent } from './agent.js';
 import { detectResources } from './detect.js';
 import { AGENT_FLAGS } from './flags.js';
+import { agentMetricsSnapshot } from './metrics.js';
 
 export { AGENT_FLAGS };
 
@@ -78,6 +80,7 @@ export async function runAgent(flags: FlagValues, logger: Logger): Promise<Runni
   );
   // Routes must exist before listening; the port (maybe picked by the OS) is told to the agent after.
   agent.registerRoutes(app);
+  registerMetricsRoutes(app, () => agentMetricsSnapshot(agent.metricsView(), Date.now()));
   try {
     await app.listen({ host: ip, port: Number(flags.port ?? 5051) });
   } catch (error) {
