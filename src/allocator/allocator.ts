@@ -103,6 +103,9 @@ export interface Allocator {
    */
   updateQuota(role: string, quota: QuotaSpec | null): void;
 
+  /** What a role's subtree consumes of quota now: unreserved resources allocated to it and all reserved to it. */
+  quotaConsumption(role: string): Record<string, number>;
+
   /** Sets the weight of a role (or of a prefix of role paths, which weighs its whole subtree). */
   updateWeight(role: string, weight: number): void;
 

@@ -9,7 +9,7 @@ import type { AgentId, FrameworkId } from '../common/ids.js';
 import type { Rng } from '../common/rng.js';
 import type { Resource } from '../common/resources/wire.js';
 import type { AgentOptions, Allocator, AllocatorExplanation, FrameworkOptions, OfferDecision } from './allocator.js';
-import { addToVector, addVector, DrfSorter, resourceVector, SharedTotal, slotOf, type ResourceVector } from './drf-sorter.js';
+import { addToVector, addVector, DrfSorter, namedAmounts, resourceVector, SharedTotal, slotOf, type ResourceVector } from './drf-sorter.js';
 import { QuotaBook, type QuotaSpec } from './quota.js';
 import {
   addAll, allocatedTo, availableFor, contains, isEmpty, reservationRole, scalarQuantities, subtractAll, unallocated, withAllocationRole,
@@ -296,6 +296,10 @@ export class DrfAllocator implements Allocator {
   /** Sets a role's quota, or removes it with null (Mesos' UPDATE_QUOTA; the master validates). */
   updateQuota(role: string, spec: QuotaSpec | null): void {
     this.quota.set(role, spec, this.consumptionOf(role));
+  }
+
+  quotaConsumption(role: string): Record<string, number> {
+    return namedAmounts(this.consumptionOf(role));
   }
 
   /** The quota of every role that has one. */

@@ -92,6 +92,15 @@ export function resourceVector(quantities: Quantities): number[] {
   return vector;
 }
 
+/** A vector as amounts by resource name (zeros left out). */
+export function namedAmounts(vector: ResourceVector): Record<string, number> {
+  const out: Record<string, number> = {};
+  vector.forEach((amount, slot) => {
+    if (amount > 0) out[nameOfSlot[slot] as string] = amount;
+  });
+  return out;
+}
+
 /** Adds one resource's amount to a vector being built. */
 export function addToVector(vector: number[], name: string, amount: number): void {
   const slot = slotOf(name);

@@ -94,6 +94,24 @@ export type ReserveResources = Static<typeof ReserveResources>;
 export const UnreserveResources = Type.Object({ agent_id: AgentID, resources: Type.Array(Resource) });
 export type UnreserveResources = Static<typeof UnreserveResources>;
 
+/** `{cpus: {value: 4}}`: a QuotaConfig's guarantees or limits. */
+const ScalarAmounts = Type.Record(Type.String(), Type.Object({ value: Type.Number() }));
+
+/** `quota.QuotaConfig` (Mesos 1.9+): a role's guarantees and limits; both empty removes its quota. */
+export const QuotaConfig = Type.Object({
+  role: Type.String(),
+  guarantees: Type.Optional(ScalarAmounts),
+  limits: Type.Optional(ScalarAmounts),
+});
+export type QuotaConfig = Static<typeof QuotaConfig>;
+
+/** `Call.UpdateQuota`: all-or-nothing; `force` skips the consumption and capacity checks. */
+export const UpdateQuota = Type.Object({ force: Type.Optional(Type.Boolean()), quota_configs: Type.Optional(Type.Array(QuotaConfig)) });
+
+/** `quota.QuotaRequest` (deprecated SET_QUOTA and `POST /quota`): guarantees that are the limits too. */
+export const QuotaRequest = Type.Object({ force: Type.Optional(Type.Boolean()), role: Type.String(), guarantee: Type.Optional(Type.Array(Resource)) });
+export type QuotaRequest = Static<typeof QuotaRequest>;
+
 /** Bodies of calls Meridian does not implement yet: present when required, their content unchecked. */
 const NotYetChecked: TSchema = Type.Unknown();
 
@@ -113,9 +131,9 @@ export const MasterCall = Type.Object({
   update_maintenance_schedule: Type.Optional(NotYetChecked),
   start_maintenance: Type.Optional(NotYetChecked),
   stop_maintenance: Type.Optional(NotYetChecked),
-  update_quota: Type.Optional(NotYetChecked),
-  set_quota: Type.Optional(NotYetChecked),
-  remove_quota: Type.Optional(NotYetChecked),
+  update_quota: Type.Optional(UpdateQuota),
+  set_quota: Type.Optional(Type.Object({ quota_request: QuotaRequest })),
+  remove_quota: Type.Optional(Type.Object({ role: Type.String() })),
   teardown: Type.Optional(NotYetChecked),
   mark_agent_gone: Type.Optional(NotYetChecked),
   drain_agent: Type.Optional(NotYetChecked),

@@ -32,6 +32,10 @@ import {
 import { recountIn, TaskGauges } from './task-gauges.js';
 import type { ConnectionId, Effect, MasterCoreOptions, MasterInput, OperatorAnswer, TimerKey } from './types.js';
 import { checkWeightInfos, sortedWeightInfos } from './weights.js';
+import {
+  applyQuotaUpdate, checkLimitAgainstConsumption, checkOvercommit, checkQuotaTree, isEmptySpec,
+} from './quota-rules.js';
+import type { QuotaSpec } from '../../allocator/quota.js';
 
 /** Default `Filters.refuse_seconds` (mesos.proto). */
 export const DEFAULT_REFUSE_SECONDS = 5;
@@ -59,6 +63,7 @@ export class MasterCore {
   private nowMs = 0;
   /** Counts since the master started, for its metrics: bumped here as the core handles tasks and updates, read by the shell. */
   readonly counters = new MasterCounters();
+  private readonly roleQuotas = new Map<string, QuotaSpec>();
   /** Tasks by state and the resources they use, kept as task records come, change and go (the maps below count into it). */
   readonly taskGauges = new TaskGauges();
 
@@ -78,6 +83,53 @@ export class MasterCore {
   /** The weights operators set, sorted by role (GET_WEIGHTS, `GET /weights`); roles never set are absent. */
   weightInfos(): WeightInfo[] {
     return sortedWeightInfos(this.roleWeights);
+  }
+
+  /** The quota of every role that has one (GET_QUOTA, `/quota`). */
+  quotas(): ReadonlyMap<string, QuotaSpec> {
+    return this.roleQuotas;
+  }
+
+  /**
+   * What a role's subtree consumes of quota, as Mesos reports it: unreserved resources its
+   * frameworks use and everything reserved to it; outstanding offers are not charged.
+   */
+  quotaConsumed(role: string): Record<string, number> {
+    const consumed = { ...this.allocator.quotaConsumption(role) };
+    for (const offer of this.offers.values()) {
+      if (!isSameOrSubrole(offer.role, role)) continue;
+      for (const resource of offer.resources) {
+        if (resource.type !== 'SCALAR' || resource.reservations !== undefined) continue;
+        const left = Math.round(((consumed[resource.name] ?? 0) - (resource.scalar?.value ?? 0)) * 1000) / 1000;
+        consumed[resource.name] = Math.max(0, left);
+      }
+    }
+    return consumed;
+  }
+
+  /**
+   * Checks a quota update against the live cluster (Mesos' UPDATE_QUOTA checks after each config's
+   * own): the quota tree, and without `force` limits below what a role consumes and guarantees
+   * the cluster cannot hold. Null when it may be applied.
+   */
+  checkQuotaUpdate(update: ReadonlyArray<{ role: string; spec: QuotaSpec }>, force: boolean): string | null {
+    const next = applyQuotaUpdate(this.roleQuotas, update);
+    const treeProblem = checkQuotaTree(next);
+    if (treeProblem) return treeProblem;
+    if (force) return null;
+    for (const { role, spec } of update) {
+      const problem = checkLimitAgainstConsumption(role, spec, this.quotaConsumed(role));
+      if (problem) return problem;
+    }
+    const capacity: Record<string, number> = {};
+    for (const agent of this.agents.values()) {
+      for (const resource of agent.total) {
+        if (resource.type === 'SCALAR' && resource.revocable === undefined) {
+          capacity[resource.name] = Math.round(((capacity[resource.name] ?? 0) + (resource.scalar?.value ?? 0)) * 1000) / 1000;
+        }
+      }
+    }
+    return checkOvercommit(next, capacity);
   }
 
   agentConnection(agentId: AgentId): ConnectionId | null | undefined {
@@ -125,6 +177,7 @@ export class MasterCore {
       case 'ping-tick': this.onPingTick(); break;
       case 'allocate': this.onAllocate(); break;
       case 'update-weights': this.onUpdateWeights(input.weights); break;
+      case 'update-quota': this.onUpdateQuota(input.update); break;
       case 'reserve-resources': this.onOperatorReservation(input.agentId, 'RESERVE', input.resources, input.source); break;
       case 'unreserve-resources': this.onOperatorReservation(input.agentId, 'UNRESERVE', input.resources, []); break;
     }
@@ -431,6 +484,43 @@ export class MasterCore {
     }
     const listed = checked.value.map((info) => `${info.role}=${info.weight}`).join(', ');
     this.emit({ kind: 'log', level: 'info', message: `Updated weights: ${listed}` });
+    this.emit({ kind: 'allocation-wanted' });
+  }
+
+  // ---------------------------------------------------------------- quota
+
+  /**
+   * Applies checked quota configs (an empty one removes a role's quota) and, best effort as in
+   * Mesos, rescinds offers: first a role's own, while what it consumes and is offered is above
+   * its new limits; then other roles', until what was rescinded and what the role holds covers
+   * its guarantees.
+   */
+  private onUpdateQuota(update: ReadonlyArray<{ role: string; spec: QuotaSpec }>): void {
+    for (const { role, spec } of update) {
+      if (isEmptySpec(spec)) this.roleQuotas.delete(role);
+      else this.roleQuotas.set(role, spec);
+      this.allocator.updateQuota(role, isEmptySpec(spec) ? null : spec);
+    }
+    for (const { role, spec } of update) {
+      const held = this.allocator.quotaConsumption(role);
+      const over = () => Object.entries(spec.limits).some(([name, limit]) => (held[name] ?? 0) > limit + 1e-9);
+      for (const offer of [...this.offers.values()]) {
+        if (!over()) break;
+        if (!isSameOrSubrole(offer.role, role)) continue;
+        subtractScalars(held, offer.resources);
+        this.removeOffer(offer.id, { rescind: true, refuseSeconds: null });
+      }
+      const covered = { ...held };
+      const guaranteed = () => Object.entries(spec.guarantees).every(([name, amount]) => (covered[name] ?? 0) >= amount - 1e-9);
+      for (const offer of [...this.offers.values()]) {
+        if (guaranteed()) break;
+        if (isSameOrSubrole(offer.role, role)) continue;
+        subtractScalars(covered, offer.resources, -1);
+        this.removeOffer(offer.id, { rescind: true, refuseSeconds: null });
+      }
+    }
+    const listed = update.map(({ role, spec }) => (isEmptySpec(spec) ? `${role} (removed)` : role)).join(', ');
+    this.emit({ kind: 'log', level: 'info', message: `Updated quota of ${listed}` });
     this.emit({ kind: 'allocation-wanted' });
   }
 
@@ -1212,4 +1302,12 @@ function sameResources(a: readonly Resource[], b: readonly Resource[]): boolean 
 
 function capabilitiesOf(info: FrameworkInfo): Set<string> {
   return new Set((info.capabilities ?? []).map((c) => c.type ?? 'UNKNOWN'));
+}
+
+/** Subtracts (or, with sign -1, adds) the unreserved scalars of `resources` from amounts by name. */
+function subtractScalars(amounts: Record<string, number>, resources: readonly Resource[], sign: 1 | -1 = 1): void {
+  for (const resource of resources) {
+    if (resource.type !== 'SCALAR' || resource.reservations !== undefined) continue;
+    amounts[resource.name] = Math.round(((amounts[resource.name] ?? 0) - sign * (resource.scalar?.value ?? 0)) * 1000) / 1000;
+  }
 }

@@ -6,6 +6,7 @@
 import type { AgentCall, AgentEvent, AgentSubscribe } from '../../api/agent-link/messages.js';
 import type { MasterInfo, Resource } from '../../api/mesos.js';
 import type { WeightInfo } from '../../api/operator/calls.js';
+import type { QuotaSpec } from '../../allocator/quota.js';
 import type { SchedulerCall } from '../../api/scheduler/calls.js';
 import type { SchedulerEvent } from '../../api/scheduler/events.js';
 import type { AgentId, FrameworkId, OfferId } from '../../common/ids.js';
@@ -36,6 +37,8 @@ export type MasterInput =
    * already saved: the shell persists before it steps, so the core only applies them.
    */
   | { kind: 'update-weights'; weights: readonly WeightInfo[] }
+  /** Quota configs already checked (`MasterCore.checkQuotaUpdate`) and saved; an empty spec removes a role's quota. */
+  | { kind: 'update-quota'; update: ReadonlyArray<{ role: string; spec: QuotaSpec }> }
   /**
    * The Operator API's RESERVE_RESOURCES and UNRESERVE_RESOURCES, their shape already validated;
    * the core answers each with one `operator-answer` effect.

@@ -17,6 +17,7 @@ import { DrfAllocator } from '../../allocator/drf-allocator.js';
 import { MasterCore } from '../core/master-core.js';
 import { MasterShell } from './master-shell.js';
 import { OperatorApi } from './operator-api.js';
+import { QUOTA_FILE, QuotaStore } from './quota-store.js';
 import { masterMetricsSnapshot } from './metrics.js';
 import { masterSlavesJson, masterStateJson, type MasterIdentity } from './state-json.js';
 import { MASTER_FLAGS } from './flags.js';
@@ -44,6 +45,8 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   // file stops the start here, before anything listens.
   const weightsStore = flags.work_dir !== undefined ? new WeightsStore(join(String(flags.work_dir), WEIGHTS_FILE)) : null;
   const weights = await recoverWeights(weightsStore, flags.weights === undefined ? undefined : String(flags.weights), logger);
+  const quotaStore = flags.work_dir !== undefined ? new QuotaStore(join(String(flags.work_dir), QUOTA_FILE)) : null;
+  const quotas = quotaStore?.load() ?? [];
   const app = createHttpServer(logger);
   const masterId = randomUUID();
   const clock = new SystemClock();
@@ -92,9 +95,11 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   shell.registerRoutes(app);
   const shellMetrics = shell.metrics;
   registerMetricsRoutes(app, () => masterMetricsSnapshot({ core, shell: shellMetrics, startTimeMs }, clock.nowMs()));
-  new OperatorApi(shell, weightsStore, logger).registerRoutes(app);
+  new OperatorApi(shell, weightsStore, logger, quotaStore).registerRoutes(app);
   // Saved weights are in force before the first request is served.
   if (weights.length > 0) shell.step({ kind: 'update-weights', weights });
+  // Saved quota was checked when it was set; agents come back after a restart, so no capacity check now.
+  if (quotas.length > 0) shell.step({ kind: 'update-quota', update: quotas });
 
   try {
     await app.listen({ host: ip, port: address.port });

@@ -1,22 +1,27 @@
 /**
- * The master's Operator API (`POST /api/v1`, master.proto) and the legacy `/weights` endpoint.
+ * The master's Operator API (`POST /api/v1`, master.proto) and the legacy `/weights` and `/quota` endpoints.
  * Each implemented call type has one handler in `OperatorApi.handlers`; a known type without one
  * answers 501, so adding a call (GET_STATE, ...) is adding its handler. Handlers read the core
  * through its accessors and change it only through `MasterShell.step`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  getWeightsResponse, validateMasterCall, validateWeightInfoArray, type MasterCall, type MasterCallType, type ReserveResources,
-  type UnreserveResources, type WeightInfo,
+  getWeightsResponse, QuotaRequest, validateMasterCall, validateWeightInfoArray, type MasterCall, type MasterCallType, type QuotaConfig,
+  type ReserveResources, type UnreserveResources, type WeightInfo,
 } from '../../api/operator/calls.js';
-import { parseAndValidate } from '../../api/schema.js';
+import type { Resource } from '../../api/mesos.js';
+import { makeValidator, parseAndValidate, type Validation } from '../../api/schema.js';
 import { acceptsJson, readCall, sendText } from '../../common/http/mesos-http.js';
 import type { AgentId } from '../../common/ids.js';
 import type { Logger } from '../../common/log.js';
 import type { MasterInput } from '../core/types.js';
 import { checkWeightInfos, mergeWeights } from '../core/weights.js';
+import { applyQuotaUpdate, checkQuotaConfigs, quotaStatus } from '../core/quota-rules.js';
 import type { MasterShell } from './master-shell.js';
+import type { QuotaStore } from './quota-store.js';
 import type { WeightsStore } from './weights-store.js';
+
+const validateQuotaRequest = makeValidator(QuotaRequest);
 
 /** What a handler answers: 200 with an optional JSON body, 202 (applied, no body), or a status with a plain-text reason. */
 export type OperatorAnswer = { status: 200; json?: unknown } | { status: 202 } | { status: 400 | 409 | 500 | 501 | 503; text: string };
@@ -28,6 +33,8 @@ type OperatorHandlers = {
 export class OperatorApi {
   /** Weight updates run one at a time, so each saves the weights of the one before it plus its own. */
   private weightsQueue: Promise<unknown> = Promise.resolve();
+  /** Quota updates likewise, and each is checked against the quotas the one before it left. */
+  private quotaQueue: Promise<unknown> = Promise.resolve();
 
   private readonly handlers: OperatorHandlers = {
     GET_WEIGHTS: () => ({ status: 200, json: getWeightsResponse(this.shell.core.weightInfos()) }),
@@ -36,6 +43,10 @@ export class OperatorApi {
       const body = call.reserve_resources as ReserveResources;
       return this.reservation({ kind: 'reserve-resources', agentId: body.agent_id.value as AgentId, source: body.source ?? [], resources: body.resources });
     },
+    GET_QUOTA: () => ({ status: 200, json: { type: 'GET_QUOTA', get_quota: { status: quotaStatus(this.shell.core.quotas()) } } }),
+    UPDATE_QUOTA: (call) => this.updateQuota(call.update_quota?.quota_configs ?? [], call.update_quota?.force ?? false, 'update_quota.quota_configs'),
+    SET_QUOTA: (call) => this.setQuota((call.set_quota as { quota_request: QuotaRequest }).quota_request, 'set_quota.quota_request'),
+    REMOVE_QUOTA: (call) => this.removeQuota((call.remove_quota as { role: string }).role, 'remove_quota.role'),
     UNRESERVE_RESOURCES: (call) => {
       const body = call.unreserve_resources as UnreserveResources;
       return this.reservation({ kind: 'unreserve-resources', agentId: body.agent_id.value as AgentId, resources: body.resources });
@@ -50,11 +61,13 @@ export class OperatorApi {
     private readonly shell: MasterShell,
     private readonly store: WeightsStore | null,
     private readonly logger: Logger,
+    private readonly quotaStore: QuotaStore | null = null,
   ) {}
 
   registerRoutes(app: FastifyInstance): void {
     for (const path of ['/api/v1', '/api/v1/']) app.all(path, (request, reply) => this.onCall(request, reply));
     for (const path of ['/weights', '/master/weights']) app.all(path, (request, reply) => this.onWeights(request, reply));
+    for (const path of ['/quota', '/master/quota', '/quota/*', '/master/quota/*']) app.all(path, (request, reply) => this.onQuota(request, reply));
   }
 
   private async onCall(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -82,6 +95,65 @@ export class OperatorApi {
     if (!found || found.kind !== 'operator-answer') return { status: 503, text: 'The master is stopping' };
     const { status, message } = found.answer;
     return status === 202 ? { status } : { status, text: message };
+  }
+
+  /**
+   * UPDATE_QUOTA: each config checked on its own, then against the cluster (tree, and without
+   * `force` consumption and capacity), saved, and only then applied; all or nothing.
+   */
+  private updateQuota(configs: readonly QuotaConfig[], force: boolean, path: string, conflictStatus: 400 | 409 = 400): Promise<OperatorAnswer> {
+    const checked = checkQuotaConfigs(configs, path);
+    if (!checked.ok) return Promise.resolve({ status: 400, text: checked.error });
+    if (checked.value.length === 0) return Promise.resolve({ status: 200 });
+    const update = checked.value;
+    const run = this.quotaQueue.then(async (): Promise<OperatorAnswer> => {
+      const problem = this.shell.core.checkQuotaUpdate(update, force);
+      if (problem) return { status: problem.includes('cluster capacity') ? conflictStatus : 400, text: problem };
+      if (this.quotaStore) {
+        try {
+          await this.quotaStore.save(applyQuotaUpdate(this.shell.core.quotas(), update));
+        } catch (error) {
+          this.logger.error({ err: error, file: this.quotaStore.path }, 'Failed to save quota');
+          return { status: 503, text: `Failed to save the quota to ${this.quotaStore.path}: ${(error as Error).message}; nothing was changed` };
+        }
+      }
+      this.shell.step({ kind: 'update-quota', update });
+      return { status: 200 };
+    });
+    this.quotaQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * The deprecated SET_QUOTA (and `POST /quota`): guarantees that are also the limits, for a role
+   * that has no quota yet; guarantees the cluster cannot hold are a 409 Conflict, as in Mesos.
+   */
+  private setQuota(request: QuotaRequest, path: string): Promise<OperatorAnswer> {
+    const amounts = requestAmounts(request.guarantee ?? [], `${path}.guarantee`);
+    if (!amounts.ok) return Promise.resolve({ status: 400, text: amounts.error });
+    if (this.shell.core.quotas().has(request.role.trim())) {
+      return Promise.resolve({ status: 400, text: `${path}.role: cannot set quota for role '${request.role}' which already has quota` });
+    }
+    return this.updateQuota([{ role: request.role, guarantees: amounts.value, limits: amounts.value }], request.force ?? false, path.replace(/\.quota_request$/, ''), 409);
+  }
+
+  /** The deprecated REMOVE_QUOTA (and `DELETE /quota/<role>`). */
+  private removeQuota(role: string, path: string): Promise<OperatorAnswer> {
+    if (!this.shell.core.quotas().has(role)) return Promise.resolve({ status: 400, text: `${path}: no quota set for role '${role}'` });
+    return this.updateQuota([{ role }], true, path);
+  }
+
+  /** Mesos' deprecated `/quota`: GET the QuotaStatus, POST a QuotaRequest, DELETE `/quota/<role>`. */
+  private async onQuota(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const role = decodeURIComponent(request.url.split('?')[0]?.replace(/^\/(master\/)?quota\/?/, '') ?? '');
+    if (request.method === 'GET' && role === '') return send(reply, { status: 200, json: quotaStatus(this.shell.core.quotas()) });
+    if (request.method === 'DELETE' && role !== '') return send(reply, plainBadRequest(await this.removeQuota(role, 'role'), 'Failed to validate remove quota request'));
+    if (request.method === 'POST' && role === '') {
+      const parsed = parseAndValidate(String(request.body ?? ''), validateQuotaRequest);
+      if (!parsed.ok) return sendText(reply, 400, `Failed to validate set quota request JSON: ${parsed.error}`);
+      return send(reply, plainBadRequest(await this.setQuota(parsed.value, 'request'), 'Failed to validate set quota request'));
+    }
+    return sendText(reply, 405, `Expecting one of { 'GET', 'POST', 'DELETE /quota/<role>' }, but received '${request.method} ${request.url}'`);
   }
 
   /** Mesos' `/weights`: GET lists the weights set, PUT sets some (a JSON array of WeightInfo). */
@@ -120,6 +192,22 @@ export class OperatorApi {
     this.weightsQueue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** Scalar guarantees of a deprecated QuotaRequest, by name; null with the problem when one is not a scalar. */
+function requestAmounts(guarantee: readonly Resource[], path: string): Validation<Record<string, { value: number }>> {
+  const amounts: Record<string, { value: number }> = {};
+  for (const [index, resource] of guarantee.entries()) {
+    if (resource.type !== 'SCALAR') return { ok: false, error: `${path}[${index}]: quota applies to scalar resources only, and '${resource.name}' is ${resource.type}` };
+    if (resource.role !== undefined && resource.role !== '*') return { ok: false, error: `${path}[${index}].role: quota resources must not be reserved` };
+    amounts[resource.name] = { value: (amounts[resource.name]?.value ?? 0) + (resource.scalar?.value ?? 0) };
+  }
+  return { ok: true, value: amounts };
+}
+
+/** A 400 of the legacy endpoints carries their own prefix rather than the Operator API's. */
+function plainBadRequest(answer: OperatorAnswer, prefix: string): OperatorAnswer {
+  return answer.status === 400 ? { status: 400, text: `${prefix}: ${answer.text}` } : answer;
 }
 
 function send(reply: FastifyReply, answer: OperatorAnswer): FastifyReply {

@@ -5,11 +5,10 @@
  * after a crash the file holds either the old weights or the new ones, never a torn mix.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { WeightInfo } from '../../api/operator/calls.js';
 import { makeValidator } from '../../api/schema.js';
+import { writeFileDurably } from '../../common/durable-file.js';
 import { FlagError } from '../../common/flags.js';
 import type { Logger } from '../../common/log.js';
 import { checkWeightInfos } from '../core/weights.js';
@@ -50,29 +49,7 @@ export class WeightsStore {
 
   /** Replaces the saved weights with `weightInfos`; resolves once they are durable on disk. */
   async save(weightInfos: readonly WeightInfo[]): Promise<void> {
-    const folder = dirname(this.path);
-    const temporary = `${this.path}.tmp`;
-    await mkdir(folder, { recursive: true });
-    try {
-      const file = await open(temporary, 'w', 0o644);
-      try {
-        await file.writeFile(`${JSON.stringify({ weight_infos: weightInfos })}\n`);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temporary, this.path);
-    } catch (error) {
-      await unlink(temporary).catch(() => undefined); // Best effort: a leftover is overwritten next time.
-      throw error;
-    }
-    // The rename is durable only once the folder's entry is on disk too.
-    const folderHandle = await open(folder, 'r');
-    try {
-      await folderHandle.sync();
-    } finally {
-      await folderHandle.close();
-    }
+    await writeFileDurably(this.path, `${JSON.stringify({ weight_infos: weightInfos })}\n`);
   }
 
   private corrupt(why: string): Error {

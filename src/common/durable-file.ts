@@ -1,0 +1,33 @@
+/**
+ * Writing a small file so that a crash leaves either the old content or the new, never a torn
+ * mix, and the new content is on disk before the promise resolves: a temporary file in the same
+ * folder, fsync, rename over the old file, fsync of the folder (the rename is durable only once
+ * the folder's entry is).
+ */
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export async function writeFileDurably(path: string, text: string): Promise<void> {
+  const folder = dirname(path);
+  const temporary = `${path}.tmp`;
+  await mkdir(folder, { recursive: true });
+  try {
+    const file = await open(temporary, 'w', 0o644);
+    try {
+      await file.writeFile(text);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined); // Best effort: a leftover is overwritten next time.
+    throw error;
+  }
+  const folderHandle = await open(folder, 'r');
+  try {
+    await folderHandle.sync();
+  } finally {
+    await folderHandle.close();
+  }
+}
