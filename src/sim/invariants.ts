@@ -3,6 +3,7 @@
  * an empty list means the state is sound.
  */
 import { contains, unallocated, addAll } from '../allocator/resource-math.js';
+import type { Resource } from '../api/mesos.js';
 import type { Simulator } from './simulator.js';
 
 /** Used plus offered never exceeds an agent's total: no resource is offered or used twice. */
@@ -31,8 +32,38 @@ export function checkOffers(sim: Simulator): string[] {
   return violations;
 }
 
+/** What was offered to role `*` after the last check, per simulator. */
+const offeredBefore = new WeakMap<Simulator, Record<string, number>>();
+
+/**
+ * New offers never take a role past its quota limit: a step that offers role `*` more leaves what
+ * its tasks use plus what it is offered within the limit. (Without new offers the sum may pass it:
+ * an agent that comes back brings its tasks whatever the quota says, as in Mesos.)
+ */
+export function checkQuotaLimits(sim: Simulator): string[] {
+  const limits = sim.core.quotas().get('*')?.limits;
+  if (!limits) return [];
+  const used: Record<string, number> = {};
+  const offered: Record<string, number> = {};
+  const add = (into: Record<string, number>, resources: readonly Resource[]) => {
+    for (const r of resources) if (r.type === 'SCALAR' && r.reservations === undefined) into[r.name] = (into[r.name] ?? 0) + (r.scalar?.value ?? 0);
+  };
+  for (const agent of sim.core.agents.values()) {
+    add(used, sim.core.usedResourcesOf(agent.id));
+    add(offered, sim.core.offeredResourcesOf(agent.id));
+  }
+  const before = offeredBefore.get(sim) ?? {};
+  offeredBefore.set(sim, offered);
+  return Object.entries(limits).flatMap(([name, limit]) => {
+    const offeredNow = offered[name] ?? 0;
+    const total = (used[name] ?? 0) + offeredNow;
+    const grew = offeredNow > (before[name] ?? 0) + 1e-6;
+    return grew && total > limit + 1e-6 ? [`role '*': ${name} offered ${offeredNow} more, used ${used[name] ?? 0} + offered exceed its quota limit ${limit}`] : [];
+  });
+}
+
 export function checkInvariants(sim: Simulator): string[] {
-  const violations = [...checkAgentResources(sim), ...checkOffers(sim), ...sim.violations];
+  const violations = [...checkAgentResources(sim), ...checkOffers(sim), ...checkQuotaLimits(sim), ...sim.violations];
   sim.violations.length = 0;
   return violations;
 }

@@ -26,6 +26,8 @@ export interface SimulatorOptions {
   agentRestartRatio: number;
   /** Per step: chance that a subscribed framework loses its connection. */
   frameworkDisconnectRatio: number;
+  /** A quota limit on role `*`, which every simulated framework is in (none when absent). */
+  quotaLimit?: Record<string, number>;
 }
 
 /** Simulated time per step; pings and allocation run on their own periods of it. */
@@ -74,6 +76,7 @@ export class Simulator {
       },
       new DrfAllocator(new SeededRng(options.seed ^ 0x5eed)),
     );
+    if (options.quotaLimit) this.core.step({ kind: 'update-quota', update: [{ role: '*', spec: { guarantees: {}, limits: options.quotaLimit } }] }, 0);
     for (let i = 0; i < options.agents; i++) this.agents.push(new SimAgent(this, i));
     for (let i = 0; i < options.frameworks; i++) this.frameworks.push(new SimFramework(this, i));
   }

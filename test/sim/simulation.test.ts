@@ -1,7 +1,8 @@
 /**
  * Goal: under random accepts, declines, kills, agent crashes and restarts and scheduler
  * failovers, the master never offers or uses a resource twice, task states only move legally, and
- * every task on a lost agent is reported to its framework; once faults stop, the cluster settles.
+ * every task on a lost agent is reported to its framework, offers never take a role past its quota
+ * limit; once faults stop, the cluster settles.
  * Method: the deterministic simulator (real MasterCore + allocator) with seeded faults, invariants
  * checked after every step. Replay a failing seed with `MERIDIAN_SEED=<seed> npm run test:sim`.
  */
@@ -15,8 +16,10 @@ const STEPS_CONVERGENCE = 600;
 const seeds = process.env.MERIDIAN_SEED ? [Number(process.env.MERIDIAN_SEED)] : [1, 2, 3];
 
 for (const seed of seeds) {
-  test(`simulation seed ${seed}: 100 agents, 10 frameworks, ${STEPS_SAFETY} steps with faults`, () => {
-    const sim = new Simulator({ seed, agents: 100, frameworks: 10, agentCrashRatio: 0.0005, agentRestartRatio: 0.02, frameworkDisconnectRatio: 0.001 });
+  test(`simulation seed ${seed}: 100 agents, 10 frameworks, ${STEPS_SAFETY} steps with faults${seed === 3 ? ', quota limit on cpus' : ''}`, () => {
+    // Seed 3 runs under a quota limit of about half the cluster's cpus, so limits meet faults too.
+    const quotaLimit = seed === 3 ? { cpus: 250 } : undefined;
+    const sim = new Simulator({ seed, agents: 100, frameworks: 10, agentCrashRatio: 0.0005, agentRestartRatio: 0.02, frameworkDisconnectRatio: 0.001, ...(quotaLimit ? { quotaLimit } : {}) });
     const fail = (what: string[]) => assert.fail(`step ${sim.stepNumber}: ${what.slice(0, 5).join('\n')}\nreplay: MERIDIAN_SEED=${seed} npm run test:sim`);
     for (let i = 0; i < STEPS_SAFETY; i++) {
       sim.tick();
