@@ -64,6 +64,18 @@ export interface AllocatorExplanation {
   };
 }
 
+/**
+ * The cheap part of an explanation, for listings of every framework (`/master/state`): it costs
+ * the framework's decline filters for the role, not a walk over the agents.
+ */
+export interface AllocatorBrief extends Omit<AllocatorExplanation, 'agents'> {
+  /**
+   * Agents the framework's unexpired decline filters for the role name. An agent counts even when
+   * it now has more to give than was declined (explain() would count it available then).
+   */
+  filteredAgents: number;
+}
+
 export interface Allocator {
   addFramework(frameworkId: FrameworkId, options: FrameworkOptions, active: boolean): void;
   updateFramework(frameworkId: FrameworkId, options: FrameworkOptions): void;
@@ -126,4 +138,7 @@ export interface Allocator {
 
   /** Why a framework role is offered what it is (null for an unknown framework). */
   explain(frameworkId: FrameworkId, role: string, nowMs: number): AllocatorExplanation | null;
+
+  /** The same without the walk over agents, in O(the framework's filters for the role) (null for an unknown framework). */
+  explainBrief(frameworkId: FrameworkId, role: string, nowMs: number): AllocatorBrief | null;
 }

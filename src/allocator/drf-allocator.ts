@@ -8,7 +8,7 @@
 import type { AgentId, FrameworkId } from '../common/ids.js';
 import type { Rng } from '../common/rng.js';
 import type { Resource } from '../common/resources/wire.js';
-import type { AgentOptions, Allocator, AllocatorExplanation, FrameworkOptions, OfferDecision } from './allocator.js';
+import type { AgentOptions, Allocator, AllocatorBrief, AllocatorExplanation, FrameworkOptions, OfferDecision } from './allocator.js';
 import { addToVector, addVector, DrfSorter, namedAmounts, resourceVector, SharedTotal, slotOf, type ResourceVector } from './drf-sorter.js';
 import { QuotaBook, type QuotaSpec } from './quota.js';
 import {
@@ -493,6 +493,23 @@ export class DrfAllocator implements Allocator {
       suppressed: framework.suppressedRoles.has(role),
       atQuotaLimit: this.quota.size > 0 && this.quota.limitLeft(role, cpus) <= 0 && this.quota.limitLeft(role, mem) <= 0,
       agents,
+    };
+  }
+
+  explainBrief(frameworkId: FrameworkId, role: string, nowMs: number): AllocatorBrief | null {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) return null;
+    let filteredAgents = 0;
+    for (const filter of framework.filters.get(role)?.values() ?? []) if (filter.untilMs > nowMs) filteredAgents++;
+    return {
+      frameworkId,
+      role,
+      offeredLastRun: this.offeredLastRun.get(`${frameworkId} ${role}`) ?? 0,
+      subscribed: framework.roles.has(role),
+      active: framework.active,
+      suppressed: framework.suppressedRoles.has(role),
+      atQuotaLimit: this.quota.size > 0 && this.quota.limitLeft(role, slotOf('cpus')) <= 0 && this.quota.limitLeft(role, slotOf('mem')) <= 0,
+      filteredAgents,
     };
   }
 

@@ -304,6 +304,27 @@ test('explain says why a framework role gets nothing: suppressed, filtered agent
   assert.equal(allocator.explain(fw('nobody'), 'web', 0), null);
 });
 
+test('explainBrief counts only unexpired filters of the role and agrees with explain on the rest', () => {
+  const allocator = cluster(3, { A: ['web', 'batch'] });
+  const offers = allocator.allocate(0);
+  // Agents go to A's two roles; each web offer is declined for 60 s, batch's are handed back without a filter.
+  for (const offer of offers) allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, offer.role === 'web' ? 60 : null, 0);
+  const webOffers = offers.filter((offer) => offer.role === 'web').length;
+  assert.ok(webOffers > 0);
+  const brief = allocator.explainBrief(fw('A'), 'web', 1000);
+  const full = allocator.explain(fw('A'), 'web', 1000);
+  assert.equal(brief?.filteredAgents, webOffers);
+  assert.equal(brief?.filteredAgents, full?.agents.filtered);
+  const { agents: _agents, ...rest } = full as NonNullable<typeof full>;
+  assert.deepEqual({ ...brief, filteredAgents: undefined }, { ...rest, filteredAgents: undefined });
+  assert.equal(allocator.explainBrief(fw('A'), 'batch', 1000)?.filteredAgents, 0);
+  assert.equal(allocator.explainBrief(fw('A'), 'web', 61_000)?.filteredAgents, 0, 'expired filters do not count');
+  allocator.suppressOffers(fw('A'), ['web']);
+  allocator.updateQuota('web', { guarantees: {}, limits: { cpus: 0, mem: 0 } });
+  assert.deepEqual([allocator.explainBrief(fw('A'), 'web', 0)?.suppressed, allocator.explainBrief(fw('A'), 'web', 0)?.atQuotaLimit], [true, true]);
+  assert.equal(allocator.explainBrief(fw('nobody'), 'web', 0), null);
+});
+
 test('metrics: totals, what is offered or allocated, dominant shares, active filters, quota', () => {
   const allocator = cluster(4, { A: ['web'], B: ['db'] });
   allocator.updateQuota('db', { guarantees: { cpus: 1 }, limits: { cpus: 2 } });
