@@ -11,6 +11,7 @@
  * BENCH_FULL=1 runs Mesos' whole grid (agents 1,000 to 50,000 × clients 1 to 1,000).
  */
 import { DrfSorter } from '../src/allocator/drf-sorter.js';
+import { allocatorBacklog } from './allocator-backlog.js';
 import {
   addAndUpdateAgents, declineOffers, largeAndSmallQuota, multiFrameworkAllocations, nonQuotaVsQuota, resourceLabels, suppressOffers,
   updateAllocation,
@@ -76,8 +77,8 @@ function fullSort(scenario: string, agents: number, clients: string[], params: R
 
 const round = (value: number) => Math.round(value * 100) / 100;
 
-/** BENCH_ONLY=decline,suppress,labels,agents,quota,multi,reserve,sort runs only the named groups. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'decline,suppress,labels,agents,quota,multi,reserve,sort').split(',').map((name) => name.trim()));
+/** BENCH_ONLY=decline,suppress,labels,agents,quota,multi,reserve,backlog,sort runs only the named groups. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'decline,suppress,labels,agents,quota,multi,reserve,backlog,sort').split(',').map((name) => name.trim()));
 const DECLINE_ROUNDS = Number(process.env.BENCH_DECLINE_ROUNDS ?? 10);
 
 const results: BenchResult[] = [];
@@ -102,6 +103,7 @@ if (ONLY.has('quota')) {
   for (const roles of [10, 100, 1000]) results.push(...nonQuotaVsQuota(roles, false), ...nonQuotaVsQuota(roles, true));
 }
 if (ONLY.has('reserve')) for (const roles of [50, 100, 200, 1600]) results.push(...updateAllocation(roles, 1));
+if (ONLY.has('backlog')) results.push(...(await allocatorBacklog(10000, 1000)));
 if (ONLY.has('multi')) results.push(...multiFrameworkAllocations());
 if (ONLY.has('sort')) for (const agents of AGENT_COUNTS) {
   for (const clients of CLIENT_COUNTS) {

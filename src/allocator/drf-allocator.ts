@@ -432,7 +432,10 @@ export class DrfAllocator implements Allocator {
   /** Whether a list meets the minimum allocatable resources: every quantity of at least one set. */
   private isAllocatable(resources: readonly Resource[]): boolean {
     const held: number[] = [];
-    for (const resource of resources) if (resource.type === 'SCALAR') held[slotOf(resource.name)] = (held[slotOf(resource.name)] ?? 0) + (resource.scalar?.value ?? 0);
+    for (const resource of resources) {
+      const slot = slotOf(resource.name);
+      held[slot] = (held[slot] ?? 0) + quantityOf(resource);
+    }
     return this.minAllocatable.some((set) => set.every(([slot, amount]) => (held[slot] ?? 0) >= amount));
   }
 
@@ -641,6 +644,14 @@ function reservedVectors(resources: readonly Resource[]): Map<string, number[]> 
     addToVector(amounts, resource.name, resource.scalar?.value ?? 0);
   }
   return out;
+}
+
+/** A resource's quantity as min_allocatable_resources counts it: a scalar's value, or how many ports (or items) it holds. */
+function quantityOf(resource: Resource): number {
+  if (resource.type === 'SCALAR') return resource.scalar?.value ?? 0;
+  if (resource.type === 'RANGES') return (resource.ranges?.range ?? []).reduce((count, range) => count + range.end - range.begin + 1, 0);
+  if (resource.type === 'SET') return resource.set?.item?.length ?? 0;
+  return 0;
 }
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;

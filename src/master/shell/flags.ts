@@ -8,6 +8,13 @@ export const MASTER_FLAGS: readonly FlagSpec[] = [
   { name: 'work_dir', kind: 'string', help: 'Folder for the master\'s files (its address when --port=0, the operator\'s weights); without it weights are kept in memory only' },
   { name: 'allocation_interval', kind: 'duration', default: '1secs', help: 'How often the allocator runs a batch allocation' },
   {
+    name: 'min_allocatable_resources',
+    kind: 'string',
+    default: 'cpus:0.01|mem:32',
+    help: 'An offer must hold all quantities of one of these sets (sets separated by |, quantities by ;); ranges and sets count their members, e.g. disk:1|cpus:1;mem:32;ports:1',
+  },
+  { name: 'fair_sharing_excluded_resource_names', kind: 'string', help: 'Comma-separated resource names left out of fair shares (e.g. gpus)' },
+  {
     name: 'offer_timeout',
     kind: 'duration',
     default: '1mins',

@@ -18,6 +18,7 @@ import { MasterCore } from '../core/master-core.js';
 import { MasterShell } from './master-shell.js';
 import { OperatorApi } from './operator-api.js';
 import { QUOTA_FILE, QuotaStore } from './quota-store.js';
+import { parseExcludedResourceNames, parseMinAllocatable } from './allocator-flags.js';
 import { masterMetricsSnapshot } from './metrics.js';
 import { masterSlavesJson, masterStateJson, type MasterIdentity } from './state-json.js';
 import { MASTER_FLAGS } from './flags.js';
@@ -45,6 +46,10 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   // file stops the start here, before anything listens.
   const weightsStore = flags.work_dir !== undefined ? new WeightsStore(join(String(flags.work_dir), WEIGHTS_FILE)) : null;
   const weights = await recoverWeights(weightsStore, flags.weights === undefined ? undefined : String(flags.weights), logger);
+  const allocatorOptions = {
+    minAllocatable: parseMinAllocatable(String(flags.min_allocatable_resources ?? 'cpus:0.01|mem:32')),
+    fairSharingExcludedResourceNames: flags.fair_sharing_excluded_resource_names === undefined ? [] : parseExcludedResourceNames(String(flags.fair_sharing_excluded_resource_names)),
+  };
   const quotaStore = flags.work_dir !== undefined ? new QuotaStore(join(String(flags.work_dir), QUOTA_FILE)) : null;
   const quotas = quotaStore?.load() ?? [];
   const app = createHttpServer(logger);
@@ -85,7 +90,7 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
       maxCompletedFrameworks: Number(flags.max_completed_frameworks ?? 50),
       maxCompletedTasksPerFramework: Number(flags.max_completed_tasks_per_framework ?? 1000),
     },
-    new DrfAllocator(new SeededRng(startTimeMs >>> 0)),
+    new DrfAllocator(new SeededRng(startTimeMs >>> 0), allocatorOptions),
   );
   shell = new MasterShell(core, clock, logger, {
     heartbeatIntervalMs: Number(flags.heartbeat_interval ?? 15_000),

@@ -44,6 +44,8 @@ export class MasterShell {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly intervals: NodeJS.Timeout[] = [];
   private allocationScheduled = false;
+  /** When (performance.now) the next event-triggered allocation may start: after the last run, as long again as it took. */
+  private nextTriggeredAllocationAt = 0;
   private stopped = false;
   /** Message counters and allocation timers for the metrics endpoints. */
   readonly metrics = new MasterShellMetrics();
@@ -73,8 +75,13 @@ export class MasterShell {
   step(input: MasterInput): Effect[] {
     if (this.stopped) return [];
     const startedMs = this.metrics.stepStarting(input);
+    const started = performance.now();
     const effects = this.core.step(input, this.clock.nowMs());
-    if (input.kind === 'allocate') this.metrics.allocationRan(startedMs, this.clock.nowMs());
+    if (input.kind === 'allocate') {
+      this.metrics.allocationRan(startedMs, this.clock.nowMs());
+      const ended = performance.now();
+      this.nextTriggeredAllocationAt = ended + (ended - started);
+    }
     for (const effect of effects) this.apply(effect);
     return effects;
   }
@@ -197,17 +204,27 @@ export class MasterShell {
         this.timers.delete(name);
         return;
       }
-      case 'allocation-wanted':
-        // Bursts of triggers (many declines, a wave of task ends) fold into one allocation run.
+      case 'allocation-wanted': {
+        // Bursts of triggers (many declines, a wave of task ends, N revives) fold into one run. A
+        // run waits, after the last one, as long as that one took: allocation never takes more
+        // than half the master's time, however fast triggers come, and a slow run (a large
+        // cluster) lets more triggers fold into the next.
         if (this.allocationScheduled) return;
         this.allocationScheduled = true;
         this.metrics.allocationWanted();
-        setImmediate(() => {
+        const run = () => {
           this.allocationScheduled = false;
           this.metrics.allocationStarting(this.clock.nowMs());
           this.step({ kind: 'allocate' });
-        });
+        };
+        const waitMs = this.nextTriggeredAllocationAt - performance.now();
+        if (waitMs >= 1) this.timers.set('allocation', setTimeout(() => {
+          this.timers.delete('allocation');
+          run();
+        }, Math.ceil(waitMs)));
+        else setImmediate(run);
         return;
+      }
       case 'log':
         this.logger[effect.level](effect.message);
         return;

@@ -344,3 +344,12 @@ test('metrics: totals, what is offered or allocated, dominant shares, active fil
   assert.equal(metrics['quota/roles/db/resources/cpus/offered_or_allocated'], 2);
   assert.equal(allocator.metrics(61_000)['offer_filters/roles/web/active'], 0, 'expired filters are not active');
 });
+
+test('min_allocatable_resources counts the members of ranges: ports:2 needs two ports', () => {
+  const allocator = new DrfAllocator(new SeededRng(7), { minAllocatable: [{ cpus: 1, ports: 2 }] });
+  allocator.addFramework(fw('A'), { roles: ['web'], suppressedRoles: [] }, true);
+  const ports = (begin: number, end: number) => ({ name: 'ports', type: 'RANGES' as const, ranges: { range: [{ begin, end }] } });
+  allocator.addAgent('one-port' as AgentId, { total: [scalar('cpus', 1), ports(31000, 31000)], used: [] });
+  allocator.addAgent('two-ports' as AgentId, { total: [scalar('cpus', 1), ports(31000, 31001)], used: [] });
+  assert.deepEqual(allocator.allocate(0).map((d) => d.agentId), ['two-ports']);
+});

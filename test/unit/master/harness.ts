@@ -7,6 +7,7 @@ import type { AgentEvent, AgentSubscribe } from '../../../src/api/agent-link/mes
 import type { Offer, Resource, TaskInfo, TaskState, TaskStatus } from '../../../src/api/mesos.js';
 import type { SchedulerCall } from '../../../src/api/scheduler/calls.js';
 import type { SchedulerEvent } from '../../../src/api/scheduler/events.js';
+import type { Allocator } from '../../../src/allocator/allocator.js';
 import { DrfAllocator } from '../../../src/allocator/drf-allocator.js';
 import type { AgentId, FrameworkId } from '../../../src/common/ids.js';
 import { parseResourcesText } from '../../../src/common/resources/parse.js';
@@ -16,7 +17,7 @@ import type { ConnectionId, Effect, MasterCoreOptions, MasterInput } from '../..
 
 export const MASTER_ID = 'm1';
 
-export function makeCore(overrides: Partial<MasterCoreOptions> = {}): MasterCore {
+export function makeCore(overrides: Partial<MasterCoreOptions> = {}, allocator: Allocator = new DrfAllocator(new SeededRng(1))): MasterCore {
   return new MasterCore(
     {
       masterId: MASTER_ID,
@@ -29,7 +30,7 @@ export function makeCore(overrides: Partial<MasterCoreOptions> = {}): MasterCore
       maxCompletedTasksPerFramework: 1000,
       ...overrides,
     },
-    new DrfAllocator(new SeededRng(1)),
+    allocator,
   );
 }
 
