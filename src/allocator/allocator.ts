@@ -23,6 +23,13 @@ export interface OfferDecision {
 export interface FrameworkOptions {
   roles: readonly string[];
   suppressedRoles: readonly string[];
+  /**
+   * The framework's capabilities (Mesos `FrameworkInfo.Capability.Type` names) that decide what
+   * it may be offered, as in Mesos: agents with GPUs only with GPU_RESOURCES, refined reservations
+   * only with RESERVATION_REFINEMENT, revocable resources only with REVOCABLE_RESOURCES, shared
+   * ones only with SHARED_RESOURCES. Absent: none of them.
+   */
+  capabilities?: readonly string[];
 }
 
 export interface AgentOptions {

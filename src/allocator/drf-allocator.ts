@@ -50,6 +50,8 @@ interface AgentState {
   allocated: Map<FrameworkId, Allocation[]>;
   /** Total minus everything allocated, kept as allocations come and go (no allocation_info). */
   free: readonly Resource[];
+  /** Mesos offers an agent with GPUs only to frameworks that can use them. */
+  hasGpus: boolean;
   /**
    * The allocation last handed back whole. A declined offer comes back unchanged and is offered
    * again unchanged, so when `free` is still its `bare` list it is reused instead of rebuilt.
@@ -67,6 +69,7 @@ interface FrameworkState {
   roles: Set<string>;
   suppressedRoles: Set<string>;
   active: boolean;
+  capabilities: Capabilities;
   /** Decline filters by role, then agent. */
   filters: Map<string, Map<AgentId, OfferFilter>>;
 }
@@ -99,6 +102,7 @@ export class DrfAllocator implements Allocator {
       roles: new Set(options.roles),
       suppressedRoles: new Set(options.suppressedRoles),
       active,
+      capabilities: capabilitiesOf(options.capabilities),
       filters: new Map(),
     });
     this.syncSorters(frameworkId);
@@ -110,6 +114,7 @@ export class DrfAllocator implements Allocator {
     const before = new Set(framework.roles);
     framework.roles = new Set(options.roles);
     framework.suppressedRoles = new Set(options.suppressedRoles);
+    if (options.capabilities !== undefined) framework.capabilities = capabilitiesOf(options.capabilities);
     this.syncSorters(frameworkId, before);
   }
 
@@ -148,7 +153,7 @@ export class DrfAllocator implements Allocator {
   addAgent(agentId: AgentId, options: AgentOptions): void {
     this.removeAgent(agentId);
     const total = unallocated(options.total);
-    const agent: AgentState = { total, allocated: new Map(), free: total, returned: null, active: true };
+    const agent: AgentState = { total, allocated: new Map(), free: total, returned: null, hasGpus: hasGpus(total), active: true };
     this.agents.set(agentId, agent);
     this.changeClusterTotal(agent.total, 1);
     this.chargeReservations(agent.total, 1);
@@ -172,6 +177,7 @@ export class DrfAllocator implements Allocator {
     this.changeClusterTotal(agent.total, -1);
     this.chargeReservations(agent.total, -1);
     agent.total = unallocated(total);
+    agent.hasGpus = hasGpus(agent.total);
     this.changeClusterTotal(agent.total, 1);
     this.chargeReservations(agent.total, 1);
     const held = [...agent.allocated.values()].flat().reduce<Resource[]>((all, allocation) => addAll(all, allocation.bare), []);
@@ -360,6 +366,11 @@ export class DrfAllocator implements Allocator {
     const tryClient = (frameworkId: FrameworkId, role: string): boolean => {
       const framework = this.frameworks.get(frameworkId) as FrameworkState;
       let offerable = offerableTo(agent.free, role);
+      if (!framework.capabilities.all) {
+        const allowed = forCapabilities(offerable, framework.capabilities, agent.hasGpus);
+        if (allowed === null) return false;
+        offerable = allowed;
+      }
       if (cycle !== null) {
         const bounded = this.withinQuota(offerable, role, cycle);
         if (bounded === null) return false;
@@ -602,6 +613,42 @@ export class DrfAllocator implements Allocator {
     }
     this.sharedTotal.change(resourceVector(quantities), sign);
   }
+}
+
+/** The capabilities that change what a framework is offered. */
+interface Capabilities {
+  gpus: boolean;
+  refinement: boolean;
+  revocable: boolean;
+  shared: boolean;
+  /** All of them: nothing is withheld. */
+  all: boolean;
+}
+
+function capabilitiesOf(names: readonly string[] = []): Capabilities {
+  const has = new Set(names);
+  const capabilities = {
+    gpus: has.has('GPU_RESOURCES'),
+    refinement: has.has('RESERVATION_REFINEMENT'),
+    revocable: has.has('REVOCABLE_RESOURCES'),
+    shared: has.has('SHARED_RESOURCES'),
+  };
+  return { ...capabilities, all: Object.values(capabilities).every(Boolean) };
+}
+
+const hasGpus = (total: readonly Resource[]): boolean => total.some((r) => r.name === 'gpus' && (r.scalar?.value ?? 0) > 0);
+
+/**
+ * What of `offerable` a framework's capabilities let it be offered (the list itself when all of
+ * it), or null when the agent is not for it at all (GPUs without GPU_RESOURCES).
+ */
+function forCapabilities(offerable: readonly Resource[], capabilities: Capabilities, agentHasGpus: boolean): readonly Resource[] | null {
+  if (agentHasGpus && !capabilities.gpus) return null;
+  const allowed = (r: Resource): boolean =>
+    (capabilities.refinement || (r.reservations?.length ?? 0) <= 1)
+    && (capabilities.revocable || r.revocable === undefined)
+    && (capabilities.shared || r.shared === undefined);
+  return offerable.every(allowed) ? offerable : offerable.filter(allowed);
 }
 
 /** What of an agent's free resources a role may have; the list itself when none is reserved. */

@@ -220,7 +220,7 @@ export class MasterCore {
       executors: new Map(),
     };
     this.frameworks.set(id, framework);
-    this.allocator.addFramework(id, { roles: framework.roles, suppressedRoles: suppressed }, true);
+    this.allocator.addFramework(id, { roles: framework.roles, suppressedRoles: suppressed, capabilities: capabilityNames(info) }, true);
     this.adoptReportedTasks(framework);
     this.emit({ kind: 'framework-stream-open', connectionId, frameworkId: id, event: this.subscribedEvent(id) });
     this.emit({ kind: 'log', level: 'info', message: `Framework ${id} (${info.name}) subscribed` });
@@ -245,7 +245,7 @@ export class MasterCore {
     framework.reregisteredAtMs = this.nowMs;
     framework.unregisteredAtMs = null;
     framework.suppressedRoles = new Set(suppressed);
-    this.allocator.updateFramework(framework.id, { roles: framework.roles, suppressedRoles: suppressed });
+    this.allocator.updateFramework(framework.id, { roles: framework.roles, suppressedRoles: suppressed, capabilities: capabilityNames(info) });
     this.allocator.activateFramework(framework.id);
     this.emit({ kind: 'framework-stream-open', connectionId, frameworkId: framework.id, event: this.subscribedEvent(framework.id) });
     this.emit({ kind: 'log', level: 'info', message: `Framework ${framework.id} (${info.name}) resubscribed` });
@@ -346,7 +346,7 @@ export class MasterCore {
       const offer = this.offers.get(offerId);
       if (offer && removedRoles.includes(offer.role)) this.removeOffer(offerId, { rescind: true, refuseSeconds: null });
     }
-    this.allocator.updateFramework(framework.id, { roles: framework.roles, suppressedRoles: [...framework.suppressedRoles] });
+    this.allocator.updateFramework(framework.id, { roles: framework.roles, suppressedRoles: [...framework.suppressedRoles], capabilities: capabilityNames(framework.info) });
     for (const agent of this.agents.values()) {
       if (agent.connectionId && agent.tasks.size > 0) {
         this.emit({ kind: 'to-agent', agentId: agent.id, event: { type: 'UPDATE_FRAMEWORK', update_framework: { framework: framework.info } } });
@@ -1310,4 +1310,9 @@ function subtractScalars(amounts: Record<string, number>, resources: readonly Re
     if (resource.type !== 'SCALAR' || resource.reservations !== undefined) continue;
     amounts[resource.name] = Math.round(((amounts[resource.name] ?? 0) - sign * (resource.scalar?.value ?? 0)) * 1000) / 1000;
   }
+}
+
+/** The framework's capability type names, which decide what the allocator may offer it. */
+function capabilityNames(info: FrameworkInfo): string[] {
+  return (info.capabilities ?? []).flatMap((capability) => (capability.type !== undefined ? [capability.type] : []));
 }

@@ -275,7 +275,7 @@ test('property: under random quotas, declines and returns, no role with a limit 
 
 test('min_allocatable_resources: every quantity of one of the sets must be there', () => {
   const allocator = new DrfAllocator(new SeededRng(7), { minAllocatable: [{ cpus: 2, mem: 512 }, { gpus: 1 }] });
-  allocator.addFramework(fw('A'), { roles: ['web'], suppressedRoles: [] }, true);
+  allocator.addFramework(fw('A'), { roles: ['web'], suppressedRoles: [], capabilities: ['GPU_RESOURCES'] }, true);
   allocator.addAgent('small' as AgentId, { total: [scalar('cpus', 1), scalar('mem', 4096)], used: [] });
   allocator.addAgent('big' as AgentId, { total: [scalar('cpus', 2), scalar('mem', 512)], used: [] });
   allocator.addAgent('gpu' as AgentId, { total: [scalar('gpus', 1)], used: [] });
@@ -352,4 +352,23 @@ test('min_allocatable_resources counts the members of ranges: ports:2 needs two 
   allocator.addAgent('one-port' as AgentId, { total: [scalar('cpus', 1), ports(31000, 31000)], used: [] });
   allocator.addAgent('two-ports' as AgentId, { total: [scalar('cpus', 1), ports(31000, 31001)], used: [] });
   assert.deepEqual(allocator.allocate(0).map((d) => d.agentId), ['two-ports']);
+});
+
+test('capabilities: agents with GPUs, refined reservations and revocable resources go only to frameworks that opted in', () => {
+  const allocator = new DrfAllocator(new SeededRng(7));
+  allocator.addFramework(fw('plain'), { roles: ['eng/web'], suppressedRoles: [] }, true);
+  allocator.addFramework(fw('able'), { roles: ['eng/web'], suppressedRoles: [], capabilities: ['GPU_RESOURCES', 'RESERVATION_REFINEMENT', 'REVOCABLE_RESOURCES', 'SHARED_RESOURCES'] }, true);
+  allocator.addAgent('gpu' as AgentId, { total: [scalar('cpus', 1), scalar('gpus', 1)], used: [] });
+  const refined = { ...scalar('cpus', 2), reservations: [{ type: 'STATIC' as const, role: 'eng' }, { type: 'DYNAMIC' as const, role: 'eng/web', principal: 'p' }] };
+  allocator.addAgent('refined' as AgentId, { total: [refined, scalar('mem', 64)], used: [] });
+  allocator.addAgent('revocable' as AgentId, { total: [{ ...scalar('cpus', 3), revocable: {} }, scalar('mem', 32)], used: [] });
+  allocator.suppressOffers(fw('able'), []);
+  const plain = allocator.allocate(0);
+  assert.ok(!plain.some((d) => d.agentId === 'gpu'), 'no GPU agent without GPU_RESOURCES');
+  const plainCpus = plain.flatMap((d) => d.resources).filter((r) => r.name === 'cpus');
+  assert.deepEqual(plainCpus, [], 'neither the refined reservation nor the revocable cpus');
+  for (const decision of plain) allocator.recoverResources(decision.frameworkId, decision.agentId, decision.resources, 3600, 0);
+  allocator.reviveOffers(fw('able'), []);
+  const able = allocator.allocate(0);
+  assert.equal(cpusIn(able.flatMap((d) => d.resources)), 6, 'the capable framework gets all three kinds');
 });
