@@ -86,13 +86,13 @@ export class DrfAllocator implements Allocator {
   /** The cluster total, shared by every sorter. */
   private readonly sharedTotal = new SharedTotal();
 
-  private readonly minAllocatable: ReadonlyArray<ReadonlyArray<[slot: number, amount: number]>>;
+  private readonly minAllocatable: ReadonlyArray<ReadonlyArray<[name: string, amount: number]>>;
   private readonly excludedResourceNames: readonly string[];
   /** Offers made in the last run, by `frameworkId role`, for explanations. */
   private offeredLastRun = new Map<string, number>();
 
   constructor(private readonly rng: Rng, options: DrfAllocatorOptions = {}) {
-    this.minAllocatable = (options.minAllocatable ?? DEFAULT_MIN_ALLOCATABLE).map((set) => Object.entries(set).map(([name, amount]) => [slotOf(name), amount]));
+    this.minAllocatable = (options.minAllocatable ?? DEFAULT_MIN_ALLOCATABLE).map((set) => Object.entries(set));
     this.excludedResourceNames = options.fairSharingExcludedResourceNames ?? [];
     this.roleSorter = new DrfSorter({ excludedResourceNames: this.excludedResourceNames, total: this.sharedTotal });
   }
@@ -442,13 +442,22 @@ export class DrfAllocator implements Allocator {
 
   /** Whether a list meets the minimum allocatable resources: every quantity of at least one set. */
   private isAllocatable(resources: readonly Resource[]): boolean {
-    const held: number[] = [];
-    for (const resource of resources) {
-      const slot = slotOf(resource.name);
-      held[slot] = (held[slot] ?? 0) + quantityOf(resource);
+    // Called for every agent and candidate in a cycle: plain loops over a few entries, no maps.
+    for (const set of this.minAllocatable) {
+      let met = true;
+      for (const [name, amount] of set) {
+        let held = 0;
+        for (const resource of resources) if (resource.name === name) held += quantityOf(resource);
+        if (held < amount) {
+          met = false;
+          break;
+        }
+      }
+      if (met) return true;
     }
-    return this.minAllocatable.some((set) => set.every(([slot, amount]) => (held[slot] ?? 0) >= amount));
+    return false;
   }
+
 
   metrics(nowMs: number): Record<string, number> {
     const out: Record<string, number> = {};
@@ -623,6 +632,8 @@ interface Capabilities {
   shared: boolean;
   /** All of them: nothing is withheld. */
   all: boolean;
+  /** Whether one resource may be offered. */
+  allows: (resource: Resource) => boolean;
 }
 
 function capabilitiesOf(names: readonly string[] = []): Capabilities {
@@ -633,7 +644,11 @@ function capabilitiesOf(names: readonly string[] = []): Capabilities {
     revocable: has.has('REVOCABLE_RESOURCES'),
     shared: has.has('SHARED_RESOURCES'),
   };
-  return { ...capabilities, all: Object.values(capabilities).every(Boolean) };
+  const allows = (r: Resource): boolean =>
+    (capabilities.refinement || (r.reservations?.length ?? 0) <= 1)
+    && (capabilities.revocable || r.revocable === undefined)
+    && (capabilities.shared || r.shared === undefined);
+  return { ...capabilities, all: Object.values(capabilities).every(Boolean), allows };
 }
 
 const hasGpus = (total: readonly Resource[]): boolean => total.some((r) => r.name === 'gpus' && (r.scalar?.value ?? 0) > 0);
@@ -644,11 +659,7 @@ const hasGpus = (total: readonly Resource[]): boolean => total.some((r) => r.nam
  */
 function forCapabilities(offerable: readonly Resource[], capabilities: Capabilities, agentHasGpus: boolean): readonly Resource[] | null {
   if (agentHasGpus && !capabilities.gpus) return null;
-  const allowed = (r: Resource): boolean =>
-    (capabilities.refinement || (r.reservations?.length ?? 0) <= 1)
-    && (capabilities.revocable || r.revocable === undefined)
-    && (capabilities.shared || r.shared === undefined);
-  return offerable.every(allowed) ? offerable : offerable.filter(allowed);
+  return offerable.every(capabilities.allows) ? offerable : offerable.filter(capabilities.allows);
 }
 
 /** What of an agent's free resources a role may have; the list itself when none is reserved. */

@@ -22,6 +22,7 @@
  * Pure and synchronous; quantities are fixed-point to 0.001 as the resource library keeps them.
  */
 import type { Quantities } from '../common/resources/resources.js';
+import { SortedChunks } from './sorted-chunks.js';
 
 /**
  * The cluster total that shares are fractions of, shared by every sorter of an allocator: changed
@@ -58,7 +59,7 @@ interface SorterNode {
   /** The weighted share it is sorted by within its parent. */
   share: number;
   /** Children with an active client below them, by (share, name). */
-  readonly listed: SorterNode[];
+  readonly listed: SortedChunks<SorterNode>;
   /** Active clients in the subtree; the node is in its parent's `listed` while this is above 0. */
   activeBelow: number;
   /** Set on a client's leaf. */
@@ -173,7 +174,7 @@ export class DrfSorter {
     leaf.client.active = true;
     for (let at: SorterNode = leaf; at.parent !== null; at = at.parent) {
       at.activeBelow++;
-      if (at.activeBelow === 1) insertSorted(at.parent.listed, at);
+      if (at.activeBelow === 1) at.parent.listed.insert(at);
     }
     this.root.activeBelow++;
   }
@@ -184,7 +185,7 @@ export class DrfSorter {
     leaf.client.active = false;
     for (let at: SorterNode = leaf; at.parent !== null; at = at.parent) {
       at.activeBelow--;
-      if (at.activeBelow === 0) removeSorted(at.parent.listed, at);
+      if (at.activeBelow === 0) removeListed(at.parent.listed, at);
     }
     this.root.activeBelow--;
   }
@@ -313,7 +314,7 @@ export class DrfSorter {
         child.share = this.shareOf(child);
         walk(child);
       }
-      node.listed.sort(compareNodes);
+      node.listed.reset(node.listed.toArray().sort(compareNodes));
     };
     walk(this.root);
     this.stale = false;
@@ -356,55 +357,31 @@ export class DrfSorter {
 }
 
 function newNode(name: string, path: string, parent: SorterNode | null): SorterNode {
-  return { name, path, parent, children: new Map(), subtree: [], share: 0, listed: [], activeBelow: 0, client: null };
+  return { name, path, parent, children: new Map(), subtree: [], share: 0, listed: new SortedChunks(compareNodes), activeBelow: 0, client: null };
 }
 
 function visitListed(node: SorterNode, visitor: (client: string) => boolean): boolean {
-  const listed = node.listed;
-  for (let i = 0; i < listed.length; i++) {
-    const child = listed[i] as SorterNode;
-    if (child.client ? visitor(child.path) : visitListed(child, visitor)) return true;
-  }
-  return false;
+  return node.listed.some((child) => (child.client ? visitor(child.path) : visitListed(child, visitor)));
 }
 
 function compareNodes(a: SorterNode, b: SorterNode): number {
   return a.share - b.share || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
-/** Where `node` belongs in `list` (sorted, not holding it): the first entry that sorts after it. */
-function insertionPoint(list: readonly SorterNode[], node: SorterNode): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareNodes(list[middle] as SorterNode, node) < 0) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-function insertSorted(list: SorterNode[], node: SorterNode): void {
-  list.splice(insertionPoint(list, node), 0, node);
-}
-
-/** Removes `node`, found by its current share and name. */
-function removeSorted(list: SorterNode[], node: SorterNode): void {
-  const at = insertionPoint(list, node);
-  if (list[at] !== node) throw new Error(`sorter: '${node.path}' is not where its share puts it`);
-  list.splice(at, 1);
+/** Takes `node` out of a list, found by its current share and name. */
+function removeListed(list: SortedChunks<SorterNode>, node: SorterNode): void {
+  if (!list.remove(node)) throw new Error(`sorter: '${node.path}' is not where its share puts it`);
 }
 
 /** Gives a listed node a new share and moves it to its place (often where it already is). */
-function moveSorted(list: SorterNode[], node: SorterNode, share: number): void {
-  const at = insertionPoint(list, node);
-  if (list[at] !== node) throw new Error(`sorter: '${node.path}' is not where its share puts it`);
+function moveSorted(list: SortedChunks<SorterNode>, node: SorterNode, share: number): void {
+  const old = node.share;
   node.share = share;
-  const before = list[at - 1];
-  const after = list[at + 1];
-  if ((before === undefined || compareNodes(before, node) < 0) && (after === undefined || compareNodes(node, after) < 0)) return;
-  list.splice(at, 1);
-  insertSorted(list, node);
+  if (list.isInPlace(node)) return;
+  node.share = old;
+  removeListed(list, node);
+  node.share = share;
+  list.insert(node);
 }
 
 /** Adds `sign × amounts` into a vector, in thousandths, never below zero. */
