@@ -22,6 +22,9 @@ import {
   agentIdOf, frameworkIdOf, offerIdOf, type AgentId, type ExecutorId, type FrameworkId, type MasterId, type OfferId,
   type TaskId,
 } from '../../common/ids.js';
+import {
+  allocationRolesOf, masterFacts, outstandingOffersByRole, type AllocationExplanationResult, type RoleAllocation, type RoleAllocationBrief,
+} from './allocation-explain.js';
 import { MasterCounters } from './counters.js';
 import { checkFits, resourcesToConsume, validateExecutor, validateTaskInfo, type TaskContext } from './launch.js';
 import { checkReserve, checkUnreserve, type Conversion, type Requester } from './reservations.js';
@@ -139,6 +142,55 @@ export class MasterCore {
   /** The allocator's gauges for the metrics endpoints, under Mesos' names without `allocator/mesos/`; only reads. */
   allocatorMetrics(nowMs: number): Record<string, number> {
     return this.allocator.metrics(nowMs);
+  }
+
+  /**
+   * Why a framework gets what it gets, for `role` or every role it is in (subscribed, or holding
+   * resources): the allocator's explanation, which walks every agent, with the master's facts and
+   * a summary. Only reads.
+   */
+  explainAllocation(frameworkId: FrameworkId, role: string | undefined, nowMs: number): AllocationExplanationResult {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) {
+      const removed = this.removedFrameworkIds.has(frameworkId);
+      return removed
+        ? { ok: false, reason: 'FRAMEWORK_REMOVED', message: `Framework '${frameworkId}' has been removed` }
+        : { ok: false, reason: 'FRAMEWORK_UNKNOWN', message: `Framework '${frameworkId}' is not known to this master` };
+    }
+    const roles = allocationRolesOf(framework, this.offers);
+    if (role !== undefined) {
+      const problem = validateRole(role);
+      if (problem) return { ok: false, reason: 'ROLE_INVALID', message: `Invalid role: ${problem}` };
+      if (!roles.includes(role)) {
+        return { ok: false, reason: 'ROLE_NOT_HELD', message: `Framework '${frameworkId}' is not in role '${role}' (its roles: ${roles.map((r) => `'${r}'`).join(', ')})` };
+      }
+    }
+    const outstanding = outstandingOffersByRole(framework, this.offers);
+    const explained = (role !== undefined ? [role] : roles).map((each): RoleAllocation => {
+      const explanation = this.allocator.explain(frameworkId, each, nowMs);
+      assert(explanation !== null, 'the allocator knows every framework the master knows');
+      return { ...explanation, ...masterFacts(explanation, framework.connectionId !== null, outstanding.get(each)) };
+    });
+    return { ok: true, value: { frameworkId, name: framework.info.name, roles: explained } };
+  }
+
+  /**
+   * The cheap version of `explainAllocation` for listings of every framework (`/master/state`):
+   * no walk over agents, only the framework's own filters and offers. `agentsTotal` is how many
+   * agents are active, counted once by the caller. Only reads.
+   */
+  allocationBriefs(frameworkId: FrameworkId, nowMs: number, agentsTotal: number): Map<string, RoleAllocationBrief> {
+    const briefs = new Map<string, RoleAllocationBrief>();
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) return briefs;
+    const outstanding = outstandingOffersByRole(framework, this.offers);
+    for (const role of allocationRolesOf(framework, this.offers)) {
+      const brief = this.allocator.explainBrief(frameworkId, role, nowMs);
+      assert(brief !== null, 'the allocator knows every framework the master knows');
+      const agents = { total: agentsTotal, filtered: brief.filteredAgents };
+      briefs.set(role, { ...brief, ...masterFacts({ ...brief, agents }, framework.connectionId !== null, outstanding.get(role)) });
+    }
+    return briefs;
   }
 
   /** Checks a SUBSCRIBE before a stream is opened for it; null when it may proceed. */

@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../../common/log.js';
 import { DrfAllocator } from '../../allocator/drf-allocator.js';
 import { MasterCore } from '../core/master-core.js';
 import { MasterShell } from './master-shell.js';
+import { registerAllocationRoutes } from './allocation-explain.js';
 import { OperatorApi } from './operator-api.js';
 import { QUOTA_FILE, QuotaStore } from './quota-store.js';
 import { parseExcludedResourceNames, parseMinAllocatable } from './allocator-flags.js';
@@ -72,7 +73,7 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
 
   app.get('/health', async (_request, reply) => reply.code(200).send());
   app.get('/version', async () => versionJson());
-  const state = async () => (shell ? masterStateJson(shell.core, identity) : {});
+  const state = async () => (shell ? masterStateJson(shell.core, identity, clock.nowMs()) : {});
   for (const path of ['/master/state', '/master/state.json', '/state', '/state.json']) app.get(path, state);
   const slaves = async () => (shell ? masterSlavesJson(shell.core) : { slaves: [] });
   for (const path of ['/master/slaves', '/slaves']) app.get(path, slaves);
@@ -101,6 +102,7 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   const shellMetrics = shell.metrics;
   registerMetricsRoutes(app, () => masterMetricsSnapshot({ core, shell: shellMetrics, startTimeMs }, clock.nowMs()));
   new OperatorApi(shell, weightsStore, logger, quotaStore).registerRoutes(app);
+  registerAllocationRoutes(app, core, clock);
   // Saved weights are in force before the first request is served.
   if (weights.length > 0) shell.step({ kind: 'update-weights', weights });
   // Saved quota was checked when it was set; agents come back after a restart, so no capacity check now.

@@ -5,7 +5,8 @@
  */
 import type { Task, TaskStatus } from '../../api/mesos.js';
 import { reservationFields, summarize, toEndpointFormat } from '../../allocator/resource-math.js';
-import type { AgentId } from '../../common/ids.js';
+import type { AgentId, FrameworkId } from '../../common/ids.js';
+import type { RoleAllocationBrief } from '../core/allocation-explain.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord } from '../core/state.js';
 
@@ -100,7 +101,28 @@ function offerJson(offer: OfferRecord): Record<string, unknown> {
   };
 }
 
-function frameworkJson(core: MasterCore, framework: FrameworkRecord, active: boolean): Record<string, unknown> {
+/**
+ * A framework's `allocation` field: per role, why it gets what it gets, in brief. It must stay cheap
+ * (this is in /master/state for every framework), so it never walks the agents; the full
+ * breakdown is `GET /master/frameworks/<id>/allocation`.
+ */
+export function allocationBriefJson(brief: RoleAllocationBrief): Record<string, unknown> {
+  return {
+    summary: brief.summary,
+    offered_last_run: brief.offeredLastRun,
+    suppressed: brief.suppressed,
+    at_quota_limit: brief.atQuotaLimit,
+    filtered_agents: brief.filteredAgents,
+  };
+}
+
+/** What a live framework's `allocation` field is computed with: the time, and the active agents counted once per request. */
+interface AllocationContext {
+  nowMs: number;
+  agentsTotal: number;
+}
+
+function frameworkJson(core: MasterCore, framework: FrameworkRecord, active: boolean, allocation: AllocationContext | null): Record<string, unknown> {
   const info = framework.info;
   const role = framework.roles[0];
   const tasks = [...framework.tasks.values()];
@@ -145,11 +167,15 @@ function frameworkJson(core: MasterCore, framework: FrameworkRecord, active: boo
         ...(executor.type ? { type: executor.type } : {}),
       })),
     ),
+    ...(allocation !== null ? {
+      allocation: Object.fromEntries([...core.allocationBriefs(framework.id, allocation.nowMs, allocation.agentsTotal)].map(([role, brief]) => [role, allocationBriefJson(brief)])),
+    } : {}),
   };
 }
 
-export function masterStateJson(core: MasterCore, identity: MasterIdentity): Record<string, unknown> {
+export function masterStateJson(core: MasterCore, identity: MasterIdentity, nowMs: number): Record<string, unknown> {
   const agents = [...core.agents.values()];
+  const allocation = { nowMs, agentsTotal: agents.filter((a) => a.connectionId !== null).length };
   return {
     version: identity.version,
     build_date: identity.buildDate,
@@ -168,9 +194,22 @@ export function masterStateJson(core: MasterCore, identity: MasterIdentity): Rec
     flags: identity.flags,
     slaves: agents.map((agent) => agentJson(core, agent)),
     recovered_slaves: [],
-    frameworks: [...core.frameworks.values()].map((framework) => frameworkJson(core, framework, true)),
-    completed_frameworks: core.completedFrameworks.map((framework) => frameworkJson(core, framework, false)),
+    frameworks: [...core.frameworks.values()].map((framework) => frameworkJson(core, framework, true, allocation)),
+    completed_frameworks: core.completedFrameworks.map((framework) => frameworkJson(core, framework, false, null)),
     orphan_tasks: [],
+    unregistered_frameworks: [],
+  };
+}
+
+/** `/master/frameworks` as Mesos answers it: every framework, or only `frameworkId` when given. */
+export function masterFrameworksJson(core: MasterCore, nowMs: number, frameworkId?: string): Record<string, unknown> {
+  let agentsTotal = 0;
+  for (const agent of core.agents.values()) if (agent.connectionId !== null) agentsTotal++;
+  const live = frameworkId === undefined ? [...core.frameworks.values()] : [core.frameworks.get(frameworkId as FrameworkId)].filter((f) => f !== undefined);
+  const completed = core.completedFrameworks.filter((f) => frameworkId === undefined || f.id === frameworkId);
+  return {
+    frameworks: live.map((framework) => frameworkJson(core, framework, true, { nowMs, agentsTotal })),
+    completed_frameworks: completed.map((framework) => frameworkJson(core, framework, false, null)),
     unregistered_frameworks: [],
   };
 }
