@@ -1,6 +1,6 @@
 /**
  * The `meridian` command: `master`, `agent`, `up` (a local cluster), `run` (a command as tasks,
- * like mesos-execute). Flags are named as Mesos names them and can also come from the environment.
+ * like mesos-execute), `why` (why a framework is not getting offers). Flags are named as Mesos names them and can also come from the environment.
  */
 import { Command, CommanderError } from 'commander';
 import { agentMain, AGENT_FLAGS } from '../agent/main.js';
@@ -11,6 +11,7 @@ import { MESOS_VERSION } from '../master/shell/version.js';
 import { declareFlags, flagValuesOf } from './flags-bridge.js';
 import { RUN_FLAGS, runCommand, runOptionsFromFlags } from './run.js';
 import { UP_FLAGS, upMain } from './up.js';
+import { WHY_FLAGS, whyCommand, whyOptionsFromFlags } from './why.js';
 
 function fail(message: string): never {
   process.stderr.write(`meridian: ${message}\n`);
@@ -39,6 +40,16 @@ async function main(argv: string[]): Promise<void> {
       const code = await runCommand(runOptionsFromFlags(values, (line) => process.stdout.write(`${line}\n`)));
       process.exitCode = code;
     });
+
+  declareFlags(
+    program.command('why').description('Say why a framework is (not) getting offers: per role, the likely reason and what the agents have for it')
+      .argument('<framework_id>', 'the framework to explain'),
+    WHY_FLAGS,
+  ).action(async (frameworkId: string, options: Record<string, unknown>) => {
+    const write = (stream: NodeJS.WriteStream) => (line: string) => stream.write(`${line}\n`);
+    const values = flagValuesOf(WHY_FLAGS, options);
+    process.exitCode = await whyCommand(whyOptionsFromFlags(frameworkId, values, write(process.stdout), write(process.stderr)));
+  });
 
   program.command('executor-host', { hidden: true }).description('Host for built-in executors (started by agents)')
     .action(async () => executorHostMain());
