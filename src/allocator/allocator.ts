@@ -139,7 +139,9 @@ export interface Allocator {
    * The allocator's gauges under Mesos' metric names (without the `allocator/mesos/` prefix):
    * `resources/<name>/total` and `/offered_or_allocated`, `roles/<role>/shares/dominant`,
    * `offer_filters/roles/<role>/active`, and `quota/roles/<role>/resources/<name>/guarantee`,
-   * `/limit` and `/offered_or_allocated`.
+   * `/limit` and `/offered_or_allocated`; and Meridian's own per role,
+   * `roles/<role>/resources/<name>/offered_or_allocated` and `/reserved`, and
+   * `quota/roles/<role>/resources/<name>/consumed` (unreserved allocated plus all reserved).
    */
   metrics(nowMs: number): Record<string, number>;
 

@@ -83,6 +83,8 @@ export class DrfAllocator implements Allocator {
   private readonly frameworkSorters = new Map<string, DrfSorter>();
   private clusterTotal: Quantities = new Map();
   private readonly quota = new QuotaBook();
+  /** Scalars reserved on agents, by reservation role (allocated or not). */
+  private readonly reservedByRole = new Map<string, number[]>();
   /** The cluster total, shared by every sorter. */
   private readonly sharedTotal = new SharedTotal();
 
@@ -326,9 +328,15 @@ export class DrfAllocator implements Allocator {
     return consumed;
   }
 
+  /** Agents' reservations (a total joining or leaving) count for their roles, and against quota. */
   private chargeReservations(total: readonly Resource[], sign: 1 | -1): void {
-    if (this.quota.size === 0) return;
-    for (const [role, amounts] of reservedVectors(total)) this.quota.charge(role, amounts, sign);
+    for (const [role, amounts] of reservedVectors(total)) {
+      let reserved = this.reservedByRole.get(role);
+      if (!reserved) this.reservedByRole.set(role, (reserved = []));
+      addVector(reserved, amounts, sign);
+      if (reserved.every((amount) => !(amount > 0))) this.reservedByRole.delete(role);
+      if (this.quota.size > 0) this.quota.charge(role, amounts, sign);
+    }
   }
 
   /** Unreserved free scalars over the given agents, by slot, and the roles free reserved resources there belong to. */
@@ -465,7 +473,13 @@ export class DrfAllocator implements Allocator {
     for (const role of this.frameworkSorters.keys()) {
       const quantities = this.roleSorter.allocation(role);
       out[`roles/${role}/shares/dominant`] = this.roleSorter.share(role) * this.roleSorter.weight(role);
-      for (const [name, amount] of quantities) out[`resources/${name}/offered_or_allocated`] = round3((out[`resources/${name}/offered_or_allocated`] ?? 0) + amount);
+      for (const [name, amount] of quantities) {
+        out[`resources/${name}/offered_or_allocated`] = round3((out[`resources/${name}/offered_or_allocated`] ?? 0) + amount);
+        out[`roles/${role}/resources/${name}/offered_or_allocated`] = amount;
+      }
+    }
+    for (const [role, reserved] of this.reservedByRole) {
+      for (const [name, amount] of Object.entries(namedAmounts(reserved))) out[`roles/${role}/resources/${name}/reserved`] = amount;
     }
     for (const name of this.clusterTotal.keys()) out[`resources/${name}/offered_or_allocated`] ??= 0;
     const filtersByRole = new Map<string, number>();
@@ -481,8 +495,10 @@ export class DrfAllocator implements Allocator {
       for (const [name, amount] of Object.entries(spec.guarantees)) out[`quota/roles/${role}/resources/${name}/guarantee`] = amount;
       for (const [name, amount] of Object.entries(spec.limits)) out[`quota/roles/${role}/resources/${name}/limit`] = amount;
       const subtree = this.roleSorter.subtreeAllocation(role);
+      const consumed = namedAmounts(this.quota.consumed(role) ?? []);
       for (const name of new Set([...Object.keys(spec.guarantees), ...Object.keys(spec.limits)])) {
         out[`quota/roles/${role}/resources/${name}/offered_or_allocated`] = subtree.get(name) ?? 0;
+        out[`quota/roles/${role}/resources/${name}/consumed`] = consumed[name] ?? 0;
       }
     }
     return out;

@@ -55,6 +55,13 @@ const NAMING_RULES: readonly NamingRule[] = [
     }),
   },
   {
+    pattern: /^allocator\/mesos\/roles\/(.+)\/resources\/([^/]+)\/([^/]+)$/,
+    series: (m) => ({
+      name: `mesos_allocator_role_resource_${sanitize(m[3] as string)}`,
+      labels: [['role', m[1] as string], ['resource', m[2] as string]],
+    }),
+  },
+  {
     pattern: /^allocator\/mesos\/resources\/([^/]+)\/([^/]+)$/,
     series: (m) => ({ name: `mesos_allocator_resource_${sanitize(m[2] as string)}`, labels: [['resource', m[1] as string]] }),
   },

@@ -246,7 +246,10 @@ function addResourceGauges(snapshot: MetricsSnapshot, core: MasterCore): void {
 
 /** Help for an allocator gauge, by the shape of its key (the same for every role and resource). */
 export function allocatorHelp(key: string): string {
-  if (/^roles\/.+\/shares\/dominant$/.test(key)) return "A role's dominant share (0 to 1), weighted";
+  if (/^roles\/.+\/shares\/dominant$/.test(key)) return "A role's dominant share (0 to 1) of what it holds itself, before its weight";
+  if (/^roles\/.+\/resources\/[^/]+\/offered_or_allocated$/.test(key)) return 'A resource offered or allocated to a role (not its subroles)';
+  if (/^roles\/.+\/resources\/[^/]+\/reserved$/.test(key)) return 'A resource reserved to a role on agents, allocated or not';
+  if (/^quota\/roles\/.+\/resources\/[^/]+\/consumed$/.test(key)) return "A resource a role's subtree consumes against its quota: unreserved allocated plus all reserved";
   if (/^offer_filters\/roles\/.+\/active$/.test(key)) return 'Decline filters in force for the frameworks of a role';
   if (/^quota\/roles\/.+\/resources\/[^/]+\/guarantee$/.test(key)) return "A role's quota guarantee of a resource";
   if (/^quota\/roles\/.+\/resources\/[^/]+\/limit$/.test(key)) return "A role's quota limit of a resource";

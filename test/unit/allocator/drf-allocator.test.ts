@@ -225,7 +225,7 @@ test('quota guarantees are met first and held back from other roles while unmet'
   assert.equal(allocatedCpus(first, 'greedy'), 3);
 });
 
-test('property: under random quotas, declines and returns, no role with a limit is ever allocated beyond it', () => {
+test('property: under random quotas, declines and returns, no role with a limit is ever allocated beyond it, and reservations go only to their roles', () => {
   fc.assert(
     fc.property(
       fc.record({
@@ -251,7 +251,15 @@ test('property: under random quotas, declines and returns, no role with a limit 
         const rng = new SeededRng(seed ^ 1);
         const outstanding: ReturnType<DrfAllocator['allocate']> = [];
         for (let step = 0; step < 12; step++) {
-          outstanding.push(...allocator.allocate(step * 1000));
+          const made = allocator.allocate(step * 1000);
+          // Reserved resources never leak: each goes to its role or a role below it.
+          for (const offer of made) {
+            for (const r of offer.resources) {
+              const owner = r.reservations?.at(-1)?.role;
+              if (owner !== undefined) assert.ok(offer.role === owner || offer.role.startsWith(`${owner}/`), `${owner}'s reservation offered to ${offer.role}`);
+            }
+          }
+          outstanding.push(...made);
           roles.forEach((role, i) => {
             const limit = limits[i];
             if (limit === undefined) return;
@@ -269,6 +277,23 @@ test('property: under random quotas, declines and returns, no role with a limit 
         }
       },
     ),
+    { numRuns: 150 },
+  );
+});
+
+test('property: guarantees the cluster can meet are met in one cycle, even against roles of higher weight', () => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 3, maxLength: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer(), (guarantees, greedyWeight, seed) => {
+      fc.pre(guarantees.reduce((sum, g) => sum + g, 0) <= 10);
+      const roles = ['a', 'b', 'c'];
+      const allocator = new DrfAllocator(new SeededRng(seed));
+      for (const [i, role] of [...roles, 'greedy'].entries()) allocator.addFramework(fw(`F${i}`), { roles: [role], suppressedRoles: [] }, true);
+      allocator.updateWeight('greedy', greedyWeight);
+      for (let i = 0; i < 10; i++) allocator.addAgent(`agent-${i}` as AgentId, { total: [scalar('cpus', 1), scalar('mem', 1024)], used: [] });
+      roles.forEach((role, i) => allocator.updateQuota(role, { guarantees: { cpus: guarantees[i] as number }, limits: {} }));
+      const decisions = allocator.allocate(0);
+      roles.forEach((role, i) => assert.ok(allocatedCpus(decisions, role) >= (guarantees[i] as number), `${role}: ${allocatedCpus(decisions, role)} < guarantee ${guarantees[i]}`));
+    }),
     { numRuns: 150 },
   );
 });
@@ -342,6 +367,13 @@ test('metrics: totals, what is offered or allocated, dominant shares, active fil
   assert.equal(metrics['quota/roles/db/resources/cpus/guarantee'], 1);
   assert.equal(metrics['quota/roles/db/resources/cpus/limit'], 2);
   assert.equal(metrics['quota/roles/db/resources/cpus/offered_or_allocated'], 2);
+  assert.equal(metrics['quota/roles/db/resources/cpus/consumed'], 2);
+  assert.equal(metrics['roles/db/resources/cpus/offered_or_allocated'], 2);
+  assert.equal(metrics['roles/web/resources/mem/offered_or_allocated'], 1024);
+  allocator.addAgent('reserved' as AgentId, { total: [reserved('cpus', 3, 'db')], used: [] });
+  assert.equal(allocator.metrics(1000)['roles/db/resources/cpus/reserved'], 3);
+  allocator.removeAgent('reserved' as AgentId);
+  assert.equal(allocator.metrics(1000)['roles/db/resources/cpus/reserved'], undefined);
   assert.equal(allocator.metrics(61_000)['offer_filters/roles/web/active'], 0, 'expired filters are not active');
 });
 
