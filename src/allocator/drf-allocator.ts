@@ -1,9 +1,15 @@
 /**
- * A two-level DRF allocator: for each agent, roles are ordered by weighted dominant share down the
- * role tree (drf-sorter.ts), then the frameworks of each role by theirs, and the agent's free
- * resources go to the first framework role that wants them (not suppressed, not filtered). It
- * follows Mesos' hierarchical allocator in outline; quota and reservations arrive with issue #3
- * behind the same `Allocator` interface.
+ * A two-level DRF allocator, as Mesos' hierarchical allocator: for each agent (in random order),
+ * roles are ordered by weighted dominant share down the role tree (drf-sorter.ts), then the
+ * frameworks of each role by theirs, and the agent's free resources go to the first framework role
+ * that may take them (not suppressed, not filtered by a decline, capable of them, above the
+ * minimum). Resources reserved to a role go only to it and the roles below it. With quota a cycle
+ * has two stages: roles whose guarantees are unmet first, up to them; then everyone, within limits
+ * and leaving free what unmet guarantees still need (quota.ts keeps the accounts).
+ *
+ * Speed (bench:allocator): free resources are kept per agent as allocations come and go; an
+ * allocation is kept whole, so a declined offer is taken back and offered again as it was; the
+ * sorters keep their order incrementally and are walked until the first taker.
  */
 import type { AgentId, FrameworkId } from '../common/ids.js';
 import type { Rng } from '../common/rng.js';
