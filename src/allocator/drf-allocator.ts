@@ -513,8 +513,6 @@ export class DrfAllocator implements Allocator {
   explain(frameworkId: FrameworkId, role: string, nowMs: number): AllocatorExplanation | null {
     const framework = this.frameworks.get(frameworkId);
     if (!framework) return null;
-    const cpus = slotOf('cpus');
-    const mem = slotOf('mem');
     const agents = { total: 0, fullyAllocated: 0, reservedForOtherRoles: 0, belowMinimum: 0, filtered: 0, available: 0 };
     for (const [agentId, agent] of this.agents) {
       if (!agent.active) continue;
@@ -529,16 +527,7 @@ export class DrfAllocator implements Allocator {
         else agents.available++;
       }
     }
-    return {
-      frameworkId,
-      role,
-      offeredLastRun: this.offeredLastRun.get(`${frameworkId} ${role}`) ?? 0,
-      subscribed: framework.roles.has(role),
-      active: framework.active,
-      suppressed: framework.suppressedRoles.has(role),
-      atQuotaLimit: this.quota.size > 0 && this.quota.limitLeft(role, cpus) <= 0 && this.quota.limitLeft(role, mem) <= 0,
-      agents,
-    };
+    return { ...this.standing(frameworkId, framework, role), agents };
   }
 
   explainBrief(frameworkId: FrameworkId, role: string, nowMs: number): AllocatorBrief | null {
@@ -546,6 +535,11 @@ export class DrfAllocator implements Allocator {
     if (!framework) return null;
     let filteredAgents = 0;
     for (const filter of framework.filters.get(role)?.values() ?? []) if (filter.untilMs > nowMs) filteredAgents++;
+    return { ...this.standing(frameworkId, framework, role), filteredAgents };
+  }
+
+  /** What both explanations say of a framework role before looking at agents. */
+  private standing(frameworkId: FrameworkId, framework: FrameworkState, role: string) {
     return {
       frameworkId,
       role,
@@ -554,7 +548,6 @@ export class DrfAllocator implements Allocator {
       active: framework.active,
       suppressed: framework.suppressedRoles.has(role),
       atQuotaLimit: this.quota.size > 0 && this.quota.limitLeft(role, slotOf('cpus')) <= 0 && this.quota.limitLeft(role, slotOf('mem')) <= 0,
-      filteredAgents,
     };
   }
 

@@ -47,6 +47,12 @@ export const TASK_STATUSES_MAX = 10;
 
 type SubscribeCall = SchedulerCall & { type: 'SUBSCRIBE' };
 
+/** Why a quota update may not be applied; `overcommit` when the cluster cannot hold its guarantees. */
+export interface QuotaProblem {
+  overcommit: boolean;
+  message: string;
+}
+
 /** How the shell should treat a non-SUBSCRIBE call for a framework. */
 export type FrameworkAccess = { kind: 'unknown' } | { kind: 'removed' } | { kind: 'known'; connectionId: ConnectionId | null };
 
@@ -115,14 +121,14 @@ export class MasterCore {
    * own): the quota tree, and without `force` limits below what a role consumes and guarantees
    * the cluster cannot hold. Null when it may be applied.
    */
-  checkQuotaUpdate(update: ReadonlyArray<{ role: string; spec: QuotaSpec }>, force: boolean): string | null {
+  checkQuotaUpdate(update: ReadonlyArray<{ role: string; spec: QuotaSpec }>, force: boolean): QuotaProblem | null {
     const next = applyQuotaUpdate(this.roleQuotas, update);
     const treeProblem = checkQuotaTree(next);
-    if (treeProblem) return treeProblem;
+    if (treeProblem) return { overcommit: false, message: treeProblem };
     if (force) return null;
     for (const { role, spec } of update) {
       const problem = checkLimitAgainstConsumption(role, spec, this.quotaConsumed(role));
-      if (problem) return problem;
+      if (problem) return { overcommit: false, message: problem };
     }
     const capacity: Record<string, number> = {};
     for (const agent of this.agents.values()) {
@@ -132,7 +138,8 @@ export class MasterCore {
         }
       }
     }
-    return checkOvercommit(next, capacity);
+    const overcommit = checkOvercommit(next, capacity);
+    return overcommit ? { overcommit: true, message: overcommit } : null;
   }
 
   agentConnection(agentId: AgentId): ConnectionId | null | undefined {

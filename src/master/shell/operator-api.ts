@@ -108,7 +108,7 @@ export class OperatorApi {
     const update = checked.value;
     const run = this.quotaQueue.then(async (): Promise<OperatorAnswer> => {
       const problem = this.shell.core.checkQuotaUpdate(update, force);
-      if (problem) return { status: problem.includes('cluster capacity') ? conflictStatus : 400, text: problem };
+      if (problem) return { status: problem.overcommit ? conflictStatus : 400, text: problem.message };
       if (this.quotaStore) {
         try {
           await this.quotaStore.save(applyQuotaUpdate(this.shell.core.quotas(), update));

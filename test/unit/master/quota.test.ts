@@ -90,7 +90,7 @@ test('setting a limit rescinds the role\'s offers above it; without force a limi
   // dev launches a one-cpu task on one offer: it now consumes 1 cpu (offers are not charged).
   h.launch(dev as never, devOffers[0] as Offer, [{ id: 't1', resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }] }]);
   assert.deepEqual(h.core.quotaConsumed('dev'), { cpus: 1, mem: 32 });
-  assert.match(h.core.checkQuotaUpdate([{ role: 'dev', spec: { guarantees: {}, limits: { cpus: 0.5 } } }], false) ?? '', /role 'dev' is already consuming 'cpus:1; mem:32'; this is more than the requested limits 'cpus:0.5' \(use 'force' flag/);
+  assert.match(h.core.checkQuotaUpdate([{ role: 'dev', spec: { guarantees: {}, limits: { cpus: 0.5 } } }], false)?.message ?? '', /role 'dev' is already consuming 'cpus:1; mem:32'; this is more than the requested limits 'cpus:0.5' \(use 'force' flag/);
   assert.equal(h.core.checkQuotaUpdate([{ role: 'dev', spec: { guarantees: {}, limits: { cpus: 0.5 } } }], true), null, 'force bypasses it');
   const effects = h.step({ kind: 'update-quota', update: [{ role: 'dev', spec: { guarantees: {}, limits: { cpus: 2 } } }] });
   const rescinded = frameworkEvents(effects, dev as never).filter((e) => e.type === 'RESCIND').length;
@@ -100,7 +100,7 @@ test('setting a limit rescinds the role\'s offers above it; without force a limi
 
 test('guarantees the cluster cannot hold are refused without force', () => {
   const { h } = cluster(2);
-  assert.match(h.core.checkQuotaUpdate([{ role: 'dev', spec: { guarantees: { cpus: 3 }, limits: {} } }], false) ?? '', /exceed cluster capacity 'cpus:2; mem:2048'/);
+  assert.match(h.core.checkQuotaUpdate([{ role: 'dev', spec: { guarantees: { cpus: 3 }, limits: {} } }], false)?.message ?? '', /exceed cluster capacity 'cpus:2; mem:2048'/);
   assert.equal(h.core.checkQuotaUpdate([{ role: 'dev', spec: { guarantees: { cpus: 2 }, limits: {} } }], false), null);
 });
 
