@@ -3,8 +3,9 @@
  * how many allocation runs the master makes when triggers come in a burst. F frameworks and A
  * agents (`cpus:24;mem:4096;disk:4096;ports:[31000-32000]`) join a real MasterCore behind the
  * real MasterShell (no HTTP: inputs are stepped in directly), then every framework sends REVIVE,
- * each in its own turn of the event loop as separate requests would arrive. Counts the runs the
- * revives caused; Mesos' goal is that a backlog of triggers folds into a couple of runs.
+ * each in its own turn of the event loop as separate requests would arrive (stricter than Mesos'
+ * benchmark, which queues them all at once). Counts the runs the revives caused, median of three
+ * rounds; Mesos' goal is that a backlog of triggers folds into a couple of runs.
  */
 import { DrfAllocator } from '../src/allocator/drf-allocator.js';
 import type { Resource } from '../src/api/mesos.js';
@@ -15,7 +16,9 @@ import { SeededRng } from '../src/common/rng.js';
 import { MasterCore } from '../src/master/core/master-core.js';
 import type { ConnectionId } from '../src/master/core/types.js';
 import { MasterShell } from '../src/master/shell/master-shell.js';
-import type { BenchResult } from './report.js';
+import { median, type BenchResult } from './report.js';
+
+const ROUNDS = 3;
 
 const AGENT_RESOURCES: Resource[] = [
   { name: 'cpus', type: 'SCALAR', scalar: { value: 24 } },
@@ -56,18 +59,29 @@ export async function allocatorBacklog(agents: number, frameworks: number): Prom
     shell.step({ kind: 'agent-subscribe', connectionId: `a${i}` as ConnectionId, subscribe: { agent_info: { hostname: `agent-${i}`, port: 5051 }, resources: AGENT_RESOURCES, version: '1.11.0' }, remoteIp: '127.0.0.1' });
   }
   await settle(shell);
-  const afterSetup = shell.metrics.allocationRuns;
+  const runsPerRound: number[] = [];
   const started = performance.now();
-  for (const frameworkId of frameworkIds) {
-    shell.step({ kind: 'framework-call', frameworkId, call: { type: 'REVIVE', framework_id: { value: frameworkId } } });
-    await nextTurn();
+  for (let round = 0; round < ROUNDS; round++) {
+    const before = shell.metrics.allocationRuns;
+    for (const frameworkId of frameworkIds) {
+      shell.step({ kind: 'framework-call', frameworkId, call: { type: 'REVIVE', framework_id: { value: frameworkId } } });
+      await nextTurn();
+    }
+    await settle(shell);
+    runsPerRound.push(shell.metrics.allocationRuns - before);
   }
-  await settle(shell);
-  const runs = shell.metrics.allocationRuns - afterSetup;
   const tookMs = performance.now() - started;
   shell.stop();
   const scenario = `AllocatorBacklog ${agents} agents × ${frameworks} frameworks`;
-  return [{ scenario, metric: `allocation runs after ${frameworks} revives`, unit: 'runs', median: runs, target: '≤ 2', params: { agents, frameworks, frameworks_subscribed: frameworkIds.length, revives_and_runs_ms: Math.round(tookMs) } }];
+  return [{
+    scenario,
+    metric: `allocation runs after ${frameworks} revives`,
+    unit: 'runs',
+    median: median(runsPerRound),
+    p99: Math.max(...runsPerRound),
+    target: '≤ 2',
+    params: { agents, frameworks, frameworks_subscribed: frameworkIds.length, runs_per_round: runsPerRound, rounds_ms: Math.round(tookMs) },
+  }];
 }
 
 /**

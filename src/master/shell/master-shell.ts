@@ -31,6 +31,9 @@ interface PendingStream {
   streamId: string;
 }
 
+/** The least time between event-triggered allocation runs while triggers keep coming. */
+export const TRIGGERED_RUN_GAP_MS = 25;
+
 export interface MasterShellOptions {
   heartbeatIntervalMs: number;
   allocationIntervalMs: number;
@@ -44,7 +47,10 @@ export class MasterShell {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly intervals: NodeJS.Timeout[] = [];
   private allocationScheduled = false;
-  /** When (performance.now) the next event-triggered allocation may start: after the last run, as long again as it took. */
+  /**
+   * When (performance.now) the next event-triggered allocation may start: after the last run, as
+   * long again as it took, and at least TRIGGERED_RUN_GAP_MS after it.
+   */
   private nextTriggeredAllocationAt = 0;
   private stopped = false;
   /** Message counters and allocation timers for the metrics endpoints. */
@@ -80,7 +86,7 @@ export class MasterShell {
     if (input.kind === 'allocate') {
       this.metrics.allocationRan(startedMs, this.clock.nowMs());
       const ended = performance.now();
-      this.nextTriggeredAllocationAt = ended + (ended - started);
+      this.nextTriggeredAllocationAt = ended + Math.max(ended - started, TRIGGERED_RUN_GAP_MS);
     }
     for (const effect of effects) this.apply(effect);
     return effects;
@@ -205,10 +211,11 @@ export class MasterShell {
         return;
       }
       case 'allocation-wanted': {
-        // Bursts of triggers (many declines, a wave of task ends, N revives) fold into one run. A
-        // run waits, after the last one, as long as that one took: allocation never takes more
-        // than half the master's time, however fast triggers come, and a slow run (a large
-        // cluster) lets more triggers fold into the next.
+        // Bursts of triggers (many declines, a wave of task ends, N revives) fold into one run: a
+        // trigger soon after a run waits until TRIGGERED_RUN_GAP_MS after it, or as long again as
+        // that run took if longer, so allocation never takes more than half the master's time and
+        // a slow run (a large cluster) lets more triggers fold into the next. A trigger after a
+        // quiet spell runs at once.
         if (this.allocationScheduled) return;
         this.allocationScheduled = true;
         this.metrics.allocationWanted();
