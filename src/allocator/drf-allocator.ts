@@ -76,6 +76,9 @@ interface FrameworkState {
   suppressedRoles: Set<string>;
   active: boolean;
   capabilities: Capabilities;
+  /** Offers per role in run `offeredInRun` (older counts are stale: the framework got nothing since). */
+  offeredByRole: Map<string, number>;
+  offeredInRun: number;
   /** Decline filters by role, then agent. */
   filters: Map<string, Map<AgentId, OfferFilter>>;
 }
@@ -96,8 +99,8 @@ export class DrfAllocator implements Allocator {
 
   private readonly minAllocatable: ReadonlyArray<ReadonlyArray<[name: string, amount: number]>>;
   private readonly excludedResourceNames: readonly string[];
-  /** Offers made in the last run, by `frameworkId role`, for explanations. */
-  private offeredLastRun = new Map<string, number>();
+  /** Numbers allocation runs, so counts kept per framework know which run they are of. */
+  private run = 0;
 
   constructor(private readonly rng: Rng, options: DrfAllocatorOptions = {}) {
     this.minAllocatable = (options.minAllocatable ?? DEFAULT_MIN_ALLOCATABLE).map((set) => Object.entries(set));
@@ -111,6 +114,8 @@ export class DrfAllocator implements Allocator {
       suppressedRoles: new Set(options.suppressedRoles),
       active,
       capabilities: capabilitiesOf(options.capabilities),
+      offeredByRole: new Map(),
+      offeredInRun: -1,
       filters: new Map(),
     });
     this.syncSorters(frameworkId);
@@ -298,14 +303,21 @@ export class DrfAllocator implements Allocator {
     return this.counted(mergeDecisions(decisions));
   }
 
+  /** Counts the run's offers per framework role, for explanations (kept on the framework, reset each run). */
   private counted(decisions: OfferDecision[]): OfferDecision[] {
-    this.offeredLastRun = new Map();
+    this.run++;
     for (const { frameworkId, role } of decisions) {
-      const key = `${frameworkId} ${role}`;
-      this.offeredLastRun.set(key, (this.offeredLastRun.get(key) ?? 0) + 1);
+      const framework = this.frameworks.get(frameworkId);
+      if (!framework) continue;
+      if (framework.offeredInRun !== this.run) {
+        framework.offeredInRun = this.run;
+        framework.offeredByRole.clear();
+      }
+      framework.offeredByRole.set(role, (framework.offeredByRole.get(role) ?? 0) + 1);
     }
     return decisions;
   }
+
 
   /** Sets a role's quota, or removes it with null (Mesos' UPDATE_QUOTA; the master validates). */
   updateQuota(role: string, spec: QuotaSpec | null): void {
@@ -543,7 +555,7 @@ export class DrfAllocator implements Allocator {
     return {
       frameworkId,
       role,
-      offeredLastRun: this.offeredLastRun.get(`${frameworkId} ${role}`) ?? 0,
+      offeredLastRun: framework.offeredInRun === this.run ? (framework.offeredByRole.get(role) ?? 0) : 0,
       subscribed: framework.roles.has(role),
       active: framework.active,
       suppressed: framework.suppressedRoles.has(role),
