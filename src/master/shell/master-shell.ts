@@ -216,6 +216,7 @@ export class MasterShell {
         // that run took if longer, so allocation never takes more than half the master's time and
         // a slow run (a large cluster) lets more triggers fold into the next. A trigger after a
         // quiet spell runs at once.
+        this.metrics.triggersWaiting++;
         if (this.allocationScheduled) return;
         this.allocationScheduled = true;
         this.metrics.allocationWanted();

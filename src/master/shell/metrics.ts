@@ -84,6 +84,8 @@ export class MasterShellMetrics {
   allocationRuns = 0;
   private readonly messages = new Map<string, number>(Object.keys(MASTER_MESSAGES).map((name) => [name, 0]));
   private allocationWantedAtMs: number | null = null;
+  /** Allocation triggers (revives, declines, recovered resources, new agents) folded into the pending run. */
+  triggersWaiting = 0;
 
   /** Counts the messages an input carries; returns the high-resolution time an allocation starts at (0 otherwise). */
   stepStarting(input: MasterInput): number {
@@ -127,6 +129,7 @@ export class MasterShellMetrics {
    * when it fires and wait in no queue, so only deferred runs are measured.
    */
   allocationStarting(nowMs: number): void {
+    this.triggersWaiting = 0;
     if (this.allocationWantedAtMs === null) return;
     this.allocationRunLatency.record(toMicroseconds(performance.now() - this.allocationWantedAtMs), nowMs);
     this.allocationWantedAtMs = null;
@@ -182,6 +185,7 @@ export function masterMetricsSnapshot({ core, shell, startTimeMs }: MasterMetric
   snapshot.counter('master/invalid_status_updates', core.counters.invalidStatusUpdates, 'Status updates from agents for tasks the master does not know');
   snapshot.gauge('master/event_queue_messages', 0, 'Messages waiting in the master (none: every input is applied as it arrives)');
   snapshot.counter('allocator/mesos/allocation_runs', shell.allocationRuns, 'Allocation runs since the master started');
+  snapshot.gauge('allocator/mesos/event_queue_dispatches', shell.triggersWaiting, 'Allocation triggers waiting for the next run (folded into it)');
   snapshot.timer('allocator/mesos/allocation_run_ms', shell.allocationRun, 'Milliseconds an allocation run took');
   snapshot.timer('allocator/mesos/allocation_run_latency_ms', shell.allocationRunLatency, 'Milliseconds from an allocation being wanted to its run starting');
   for (const [key, value] of Object.entries(core.allocatorMetrics(nowMs))) {

@@ -74,3 +74,18 @@ test('a lone trigger on a fast cluster runs without waiting for the allocation i
     shell.stop();
   }
 });
+
+test('the triggers waiting for the next run are counted, and the run takes them all', async () => {
+  const { shell, frameworkIds } = cluster(0, 5);
+  try {
+    await sleep(50);
+    for (const frameworkId of frameworkIds) shell.step({ kind: 'framework-call', frameworkId, call: { type: 'REVIVE', framework_id: { value: frameworkId } } });
+    assert.equal(shell.metrics.triggersWaiting, 5);
+    const before = shell.metrics.allocationRuns;
+    await sleep(100);
+    assert.equal(shell.metrics.triggersWaiting, 0);
+    assert.equal(shell.metrics.allocationRuns - before, 1);
+  } finally {
+    shell.stop();
+  }
+});
