@@ -15,10 +15,10 @@ import type { AgentId, FrameworkId } from '../common/ids.js';
 import type { Rng } from '../common/rng.js';
 import type { Resource } from '../common/resources/wire.js';
 import type { AgentOptions, Allocator, AllocatorBrief, AllocatorExplanation, FrameworkOptions, OfferDecision } from './allocator.js';
-import { addToVector, addVector, DrfSorter, namedAmounts, resourceVector, SharedTotal, slotOf, type ResourceVector } from './drf-sorter.js';
+import { addToVector, addVector, DrfSorter, namedAmounts, SharedTotal, slotOf, type ResourceVector } from './drf-sorter.js';
 import { QuotaBook, type QuotaSpec } from './quota.js';
 import {
-  addAll, allocatedTo, availableFor, contains, isEmpty, reservationRole, scalarQuantities, subtractAll, unallocated, withAllocationRole,
+  addAll, allocatedTo, availableFor, contains, isEmpty, reservationRole, subtractAll, unallocated, withAllocationRole,
   type Quantities,
 } from './resource-math.js';
 
@@ -90,7 +90,6 @@ export class DrfAllocator implements Allocator {
   private readonly roleSorter: DrfSorter;
   /** Per role, its frameworks by dominant share. */
   private readonly frameworkSorters = new Map<string, DrfSorter>();
-  private clusterTotal: Quantities = new Map();
   private readonly quota = new QuotaBook();
   /** Scalars reserved on agents, by reservation role (allocated or not). */
   private readonly reservedByRole = new Map<string, number[]>();
@@ -487,7 +486,8 @@ export class DrfAllocator implements Allocator {
 
   metrics(nowMs: number): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [name, amount] of this.clusterTotal) out[`resources/${name}/total`] = amount;
+    const clusterTotal = namedAmounts(this.sharedTotal.amounts);
+    for (const [name, amount] of Object.entries(clusterTotal)) out[`resources/${name}/total`] = amount;
     for (const role of this.frameworkSorters.keys()) {
       const quantities = this.roleSorter.allocation(role);
       out[`roles/${role}/shares/dominant`] = this.roleSorter.share(role) * this.roleSorter.weight(role);
@@ -499,7 +499,7 @@ export class DrfAllocator implements Allocator {
     for (const [role, reserved] of this.reservedByRole) {
       for (const [name, amount] of Object.entries(namedAmounts(reserved))) out[`roles/${role}/resources/${name}/reserved`] = amount;
     }
-    for (const name of this.clusterTotal.keys()) out[`resources/${name}/offered_or_allocated`] ??= 0;
+    for (const name of Object.keys(clusterTotal)) out[`resources/${name}/offered_or_allocated`] ??= 0;
     const filtersByRole = new Map<string, number>();
     for (const framework of this.frameworks.values()) {
       for (const [role, byAgent] of framework.filters) {
@@ -641,13 +641,7 @@ export class DrfAllocator implements Allocator {
 
   /** An agent's total joins (or leaves) the cluster total that every sorter's shares are fractions of. */
   private changeClusterTotal(agentTotal: readonly Resource[], sign: 1 | -1): void {
-    const quantities = scalarQuantities(agentTotal);
-    for (const [name, amount] of quantities) {
-      const next = Math.round(((this.clusterTotal.get(name) ?? 0) + sign * amount) * 1000) / 1000;
-      if (next > 0) this.clusterTotal.set(name, next);
-      else this.clusterTotal.delete(name);
-    }
-    this.sharedTotal.change(resourceVector(quantities), sign);
+    this.sharedTotal.change(scalarVectors(agentTotal).amounts, sign);
   }
 }
 
@@ -701,7 +695,11 @@ function offerableTo(free: readonly Resource[], role: string): readonly Resource
  * returning more than is held would grow the free pool.
  */
 function allocationOf(resources: readonly Resource[]): Allocation {
-  const parts = [...allocatedTo(resources)].map(([role, roleResources]) => ({ role, ...scalarVectors(roleResources) }));
+  const role = resources[0]?.allocation_info?.role ?? '*';
+  // Nearly always one role (an offer, a framework's tasks in one role): no grouping needed.
+  const parts = resources.every((resource) => (resource.allocation_info?.role ?? '*') === role)
+    ? [{ role, ...scalarVectors(resources) }]
+    : [...allocatedTo(resources)].map(([partRole, roleResources]) => ({ role: partRole, ...scalarVectors(roleResources) }));
   return { resources, bare: unallocated(resources), parts };
 }
 
@@ -719,7 +717,10 @@ function scalarVectors(resources: readonly Resource[]): { amounts: ResourceVecto
 }
 
 /** Scalar amounts reserved in a list, by reservation role. */
-function reservedVectors(resources: readonly Resource[]): Map<string, number[]> {
+const NO_RESERVATIONS: ReadonlyMap<string, number[]> = new Map();
+
+function reservedVectors(resources: readonly Resource[]): ReadonlyMap<string, number[]> {
+  if (!resources.some((resource) => resource.reservations !== undefined)) return NO_RESERVATIONS;
   const out = new Map<string, number[]>();
   for (const resource of resources) {
     if (resource.type !== 'SCALAR' || resource.reservations === undefined) continue;
