@@ -467,21 +467,25 @@ export class DrfAllocator implements Allocator {
 
   /** Whether a list meets the minimum allocatable resources: every quantity of at least one set. */
   private isAllocatable(resources: readonly Resource[]): boolean {
-    // Called for every agent and candidate in a cycle: plain loops over a few entries, no maps.
-    for (const set of this.minAllocatable) {
+    // Called for every agent and candidate in a cycle: indexed loops over a few entries, no maps.
+    const sets = this.minAllocatable;
+    for (let s = 0; s < sets.length; s++) {
+      const set = sets[s] as ReadonlyArray<[string, number]>;
       let met = true;
-      for (const [name, amount] of set) {
+      for (let q = 0; q < set.length && met; q++) {
+        const [name, amount] = set[q] as [string, number];
         let held = 0;
-        for (const resource of resources) if (resource.name === name) held += quantityOf(resource);
-        if (held < amount) {
-          met = false;
-          break;
+        for (let r = 0; r < resources.length; r++) {
+          const resource = resources[r] as Resource;
+          if (resource.name === name) held += resource.type === 'SCALAR' ? (resource.scalar?.value ?? 0) : quantityOf(resource);
         }
+        met = held >= amount;
       }
       if (met) return true;
     }
     return false;
   }
+
 
 
   metrics(nowMs: number): Record<string, number> {
