@@ -89,8 +89,11 @@ export function declineOffers(agents: number, frameworks: number, maxRounds: num
   const { times, offerCounts } = declineRounds(allocator, rounds);
   const scenario = `DeclineOffers ${agents} agents × ${frameworks} frameworks`;
   const params = { agents, frameworks, rounds, offers_per_round: offerCounts, round_ms: times.map(round2) };
+  // As Mesos' runs are read: the first cycle (cold, every agent new) apart, the median of the rest.
+  const later = times.slice(1);
   return [
-    { scenario, metric: 'allocate() per cycle', unit: 'ms', median: median(times), p99: Math.max(...times), params },
+    { scenario, metric: 'allocate() per cycle, rounds 1…', unit: 'ms', median: median(later), p99: Math.max(...later), params },
+    { scenario, metric: 'allocate(), round 0', unit: 'ms', median: times[0] as number, params: { agents, frameworks } },
     { scenario, metric: 'addAgent()', unit: 'µs/agent', median: (addAgentsMs * 1000) / agents, params: { agents, frameworks } },
   ];
 }
