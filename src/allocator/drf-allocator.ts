@@ -68,7 +68,7 @@ interface AgentState {
 
 interface OfferFilter {
   untilMs: number;
-  resources: Resource[];
+  resources: readonly Resource[];
 }
 
 interface FrameworkState {
@@ -243,8 +243,9 @@ export class DrfAllocator implements Allocator {
   recoverResources(frameworkId: FrameworkId, agentId: AgentId, resources: readonly Resource[], refuseSeconds: number | null, nowMs: number): void {
     const agent = this.agents.get(agentId);
     const held = agent?.allocated.get(frameworkId);
+    let returned: Allocation | null = null;
     if (agent && held) {
-      const returned = takeBack(held, resources);
+      returned = takeBack(held, resources);
       if (held.length === 0) agent.allocated.delete(frameworkId);
       if (returned) {
         agent.free = agent.free.length === 0 ? returned.bare : addAll(agent.free, returned.bare);
@@ -254,11 +255,14 @@ export class DrfAllocator implements Allocator {
     }
     const framework = this.frameworks.get(frameworkId);
     if (!framework || refuseSeconds === null || !(refuseSeconds > 0) || resources.length === 0) return;
-    const seconds = Math.min(refuseSeconds, REFUSE_SECONDS_MAX);
-    for (const [role, roleResources] of allocatedTo(resources)) {
+    const untilMs = nowMs + Math.min(refuseSeconds, REFUSE_SECONDS_MAX) * 1000;
+    // A declined offer (nearly always one role) comes back as it went out: its bare list is the filter's.
+    const single = returned?.resources === resources && returned.parts.length === 1 ? returned : null;
+    const byRole = single ? [[single.parts[0]?.role as string, single.bare] as const] : [...allocatedTo(resources)].map(([role, roleResources]) => [role, unallocated(roleResources)] as const);
+    for (const [role, refused] of byRole) {
       let byAgent = framework.filters.get(role);
       if (!byAgent) framework.filters.set(role, (byAgent = new Map()));
-      byAgent.set(agentId, { untilMs: nowMs + seconds * 1000, resources: unallocated(roleResources) });
+      byAgent.set(agentId, { untilMs, resources: refused });
     }
   }
 

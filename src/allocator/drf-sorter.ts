@@ -296,7 +296,10 @@ export class DrfSorter {
    * than it holds, so its siblings' part of a subtree stays whole.
    */
   private changeAllocation(leaf: SorterNode, amounts: readonly number[], sign: 1 | -1): void {
-    const change = sign > 0 ? amounts : amounts.map((amount, i) => Math.min(amount, leaf.subtree[i] ?? 0));
+    // Copied when it is the leaf's own vector (remove) or asks back more than held; else used as is.
+    const change = amounts !== leaf.subtree && (sign > 0 || !exceeds(amounts, leaf.subtree))
+      ? amounts
+      : amounts.map((amount, i) => Math.min(amount, leaf.subtree[i] ?? 0));
     for (let at: SorterNode | null = leaf; at !== null; at = at.parent) addVector(at.subtree, change, sign);
     if (this.isStale) return;
     for (let at: SorterNode = leaf; at.parent !== null; at = at.parent) {
@@ -382,6 +385,12 @@ function moveSorted(list: SortedChunks<SorterNode>, node: SorterNode, share: num
   removeListed(list, node);
   node.share = share;
   list.insert(node);
+}
+
+/** Whether any amount is above what `held` has of it. */
+function exceeds(amounts: ResourceVector, held: ResourceVector): boolean {
+  for (let i = 0; i < amounts.length; i++) if ((amounts[i] ?? 0) > (held[i] ?? 0)) return true;
+  return false;
 }
 
 /** Adds `sign × amounts` into a vector, in thousandths, never below zero. */
