@@ -278,18 +278,88 @@ export function fromWireFormat(list: readonly Resource[]): Resource[] {
 
 /** a + b, merging entries that are the same resource; empty entries vanish. */
 export function addAll(a: readonly Resource[], b: readonly Resource[]): Resource[] {
+  // Normalising one list that is already normal (every agent's total, every offer) changes nothing.
+  if (a.length === 0 && isNormalWithDistinctNames(b)) return b.slice();
+  if (b.length === 0 && isNormalWithDistinctNames(a)) return a.slice();
   const slots = slotsOf(a);
   addTo(slots, b);
   return entriesOf(slots);
 }
 
+/**
+ * True when merging the list would return its entries as they are: names all differ (so
+ * identities do too), and every entry is non-empty and in normal form (scalars in thousandths,
+ * ranges sorted and coalesced, set items distinct).
+ */
+function isNormalWithDistinctNames(list: readonly Resource[]): boolean {
+  for (let i = 0; i < list.length; i++) {
+    const resource = list[i] as Resource;
+    for (let j = 0; j < i; j++) if ((list[j] as Resource).name === resource.name) return false;
+    switch (resource.type) {
+      case 'SCALAR': {
+        const value = resource.scalar?.value ?? 0;
+        if (!(value > 0) || round(value) !== value) return false;
+        break;
+      }
+      case 'RANGES': {
+        const ranges = resource.ranges?.range ?? [];
+        if (ranges.length === 0 || !isCoalesced(ranges)) return false;
+        break;
+      }
+      case 'SET': {
+        const items = resource.set?.item ?? [];
+        if (items.length === 0 || hasDuplicates(items)) return false;
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 /** a − b; entries of b that a lacks are ignored, and entries that reach zero or below vanish. */
 export function subtractAll(a: readonly Resource[], b: readonly Resource[]): Resource[] {
+  const quick = subtractByName(a, b);
+  if (quick !== null) return quick;
   const slots = slotsOf(a);
   // Scalars of `a` that sum to zero or less are absent, so `b` cannot bring them back.
   for (const [key, slot] of slots) if (slot.first.type === 'SCALAR' && slot.scalar <= 0) slots.delete(key);
   takeFrom(slots, b);
   return entriesOf(slots);
+}
+
+/**
+ * `subtractAll` for the common case (an agent's free pool less an offer, a total less what is
+ * used): `a` in normal form with distinct names and `b` with distinct names, so entries pair up
+ * by name, with no maps and no identity cache on fresh objects. Null when the lists are not of
+ * that shape or a pair differs in more than its amount (the general path then decides).
+ */
+function subtractByName(a: readonly Resource[], b: readonly Resource[]): Resource[] | null {
+  if (!isNormalWithDistinctNames(a)) return null;
+  for (let i = 0; i < b.length; i++) for (let j = 0; j < i; j++) if ((b[j] as Resource).name === (b[i] as Resource).name) return null;
+  const out: Resource[] = [];
+  for (const have of a) {
+    const take = b.find((resource) => resource.name === have.name);
+    if (take === undefined) {
+      out.push(have);
+      continue;
+    }
+    if (computeIdentity(take) !== computeIdentity(have)) return null;
+    if (have.type === 'SCALAR') {
+      const value = round(scalarOf(have) - scalarOf(take));
+      if (value > 0) out.push(value === scalarOf(have) ? have : { ...have, scalar: { value } });
+    } else if (have.type === 'RANGES') {
+      const cuts = take.ranges?.range ?? [];
+      const ranges = subtractRanges(have.ranges?.range ?? [], isCoalesced(cuts) ? cuts : mergeRanges(cuts));
+      if (ranges.length > 0) out.push({ ...have, ranges: { range: ranges } });
+    } else {
+      const taken = new Set(take.set?.item ?? []);
+      const items = (have.set?.item ?? []).filter((item) => !taken.has(item));
+      if (items.length > 0) out.push(items.length === have.set?.item?.length ? have : { ...have, set: { item: items } });
+    }
+  }
+  return out;
 }
 
 /** True when `a` holds everything in `b`. */
