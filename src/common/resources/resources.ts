@@ -320,8 +320,11 @@ function isNormalWithDistinctNames(list: readonly Resource[]): boolean {
 
 /** a − b; entries of b that a lacks are ignored, and entries that reach zero or below vanish. */
 export function subtractAll(a: readonly Resource[], b: readonly Resource[]): Resource[] {
-  const quick = subtractByName(a, b);
-  if (quick !== null) return quick;
+  return subtractByName(a, b) ?? subtractBySlots(a, b);
+}
+
+/** The general path of `subtractAll`, for any lists (exported so tests can hold the fast path to it). */
+export function subtractBySlots(a: readonly Resource[], b: readonly Resource[]): Resource[] {
   const slots = slotsOf(a);
   // Scalars of `a` that sum to zero or less are absent, so `b` cannot bring them back.
   for (const [key, slot] of slots) if (slot.first.type === 'SCALAR' && slot.scalar <= 0) slots.delete(key);

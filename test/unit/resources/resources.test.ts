@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fc from 'fast-check';
 import type { Range, Resource } from '../../../src/common/resources/wire.js';
 import {
-  addAll, allocatedTo, applyCheckpointedResources, availableFor, contains, describe, dynamicallyReserved, fromWireFormat, isDynamicallyReserved,
+  addAll, subtractBySlots, allocatedTo, applyCheckpointedResources, availableFor, contains, describe, dynamicallyReserved, fromWireFormat, isDynamicallyReserved,
   isEmpty, popReservation, reservationFields, reservationRole, scalarQuantities, subtractAll, summarize, toOfferFormat, unallocated,
   withAllocationRole, withDefaultAllocationRole,
 } from '../../../src/common/resources/resources.js';
@@ -331,4 +331,20 @@ test('reservationFields keys reserved resources by their innermost role, sorted,
   assert.deepEqual(fields.reserved_resources_full.web, [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'web', reservation: {}, reservations: [dynamicLevel('web')] }]);
   assert.deepEqual(fields.unreserved_resources_full, [{ name: 'mem', type: 'SCALAR', scalar: { value: 512 }, role: '*' }]);
   assert.deepEqual(dynamicallyReserved(total).map((r) => r.reservations?.at(-1)?.role), ['web', 'eng/a']);
+});
+
+test('property: the fast path of subtraction (lists of distinct names) gives what the general path gives', () => {
+  const distinct = (list: Resource[]) => {
+    const seen = new Set<string>();
+    return addAll([], list).filter((r) => (seen.has(r.name) ? false : (seen.add(r.name), true)));
+  };
+  fc.assert(fc.property(resourceList(), resourceList(), (a, b) => {
+    const left = distinct(a);
+    const right = distinct(b);
+    assert.deepEqual(canonical(subtractAll(left, right)), canonical(subtractBySlots(left, right)));
+    // And a part of `left` taken away, the case an offer or a task makes.
+    fc.assert(fc.property(partOf(left), (part) => {
+      assert.deepEqual(canonical(subtractAll(left, distinct(part))), canonical(subtractBySlots(left, distinct(part))));
+    }), { numRuns: 5 });
+  }), RUNS);
 });
