@@ -4,6 +4,7 @@
  * folder, fsync, rename over the old file, fsync of the folder (the rename is durable only once
  * the folder's entry is).
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -29,5 +30,24 @@ export async function writeFileDurably(path: string, text: string): Promise<void
     await folderHandle.sync();
   } finally {
     await folderHandle.close();
+  }
+}
+
+/**
+ * Reads a JSON file written by `writeFileDurably`: undefined when there is none yet; a file that
+ * cannot be read or parsed throws what `corrupt` makes of the reason (the caller names the file).
+ */
+export function readJsonFile(path: string, corrupt: (why: string) => Error): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw corrupt(`cannot be read: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw corrupt(`is not JSON: ${(error as Error).message}`);
   }
 }

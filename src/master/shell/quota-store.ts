@@ -3,12 +3,11 @@
  * registry that holds quota configs. Saved durably before an update is applied or acknowledged.
  * Without a work_dir quota lives in memory only, and a restarted master starts without it.
  */
-import { readFileSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
 import { QuotaConfig } from '../../api/operator/calls.js';
 import { makeValidator } from '../../api/schema.js';
 import type { QuotaSpec } from '../../allocator/quota.js';
-import { writeFileDurably } from '../../common/durable-file.js';
+import { readJsonFile, writeFileDurably } from '../../common/durable-file.js';
 import { checkQuotaConfigs, toQuotaConfig } from '../core/quota-rules.js';
 
 export const QUOTA_FILE = 'quota.json';
@@ -20,19 +19,8 @@ export class QuotaStore {
 
   /** The saved quotas (none when there is no file yet); a file that does not hold valid quota throws, naming it. */
   load(): Array<{ role: string; spec: QuotaSpec }> {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw this.corrupt(`cannot be read: ${(error as Error).message}`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw this.corrupt(`is not JSON: ${(error as Error).message}`);
-    }
+    const parsed = readJsonFile(this.path, (why) => this.corrupt(why));
+    if (parsed === undefined) return [];
     const shape = validateQuotaFile(parsed);
     if (!shape.ok) throw this.corrupt(`does not hold quota configs: ${shape.error}`);
     const checked = checkQuotaConfigs(shape.value.quota_configs, 'quota_configs');

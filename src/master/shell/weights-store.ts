@@ -4,11 +4,10 @@
  * (a temporary file in the same folder, fsync, rename over the old file, fsync of the folder), so
  * after a crash the file holds either the old weights or the new ones, never a torn mix.
  */
-import { readFileSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
 import { WeightInfo } from '../../api/operator/calls.js';
 import { makeValidator } from '../../api/schema.js';
-import { writeFileDurably } from '../../common/durable-file.js';
+import { readJsonFile, writeFileDurably } from '../../common/durable-file.js';
 import { FlagError } from '../../common/flags.js';
 import type { Logger } from '../../common/log.js';
 import { checkWeightInfos } from '../core/weights.js';
@@ -27,19 +26,8 @@ export class WeightsStore {
    * would silently change how the cluster is shared.
    */
   load(): WeightInfo[] | null {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw this.corrupt(`cannot be read: ${(error as Error).message}`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw this.corrupt(`is not JSON: ${(error as Error).message}`);
-    }
+    const parsed = readJsonFile(this.path, (why) => this.corrupt(why));
+    if (parsed === undefined) return null;
     const shape = validateWeightsFile(parsed);
     if (!shape.ok) throw this.corrupt(`does not hold weights: ${shape.error}`);
     const checked = checkWeightInfos(shape.value.weight_infos, 'weight_infos');
