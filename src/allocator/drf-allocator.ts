@@ -321,19 +321,14 @@ export class DrfAllocator implements Allocator {
     return decisions;
   }
 
-
   /** Sets a role's quota, or removes it with null (Mesos' UPDATE_QUOTA; the master validates). */
   updateQuota(role: string, spec: QuotaSpec | null): void {
     this.quota.set(role, spec, this.consumptionOf(role));
   }
 
   quotaConsumption(role: string): Record<string, number> {
-    return namedAmounts(this.consumptionOf(role));
-  }
-
-  /** The quota of every role that has one. */
-  quotas(): Array<[string, QuotaSpec]> {
-    return this.quota.roles();
+    // A role with quota has its consumption kept as it changes; others are counted now.
+    return namedAmounts(this.quota.consumed(role) ?? this.consumptionOf(role));
   }
 
   /** What a role's subtree consumes of quota: unreserved resources allocated to it, and everything reserved to it. */

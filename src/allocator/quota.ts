@@ -49,10 +49,6 @@ export class QuotaBook {
     return [...this.quotas].map(([role, quota]) => [role, quota.spec]);
   }
 
-  spec(role: string): QuotaSpec | undefined {
-    return this.quotas.get(role)?.spec;
-  }
-
   /** Sets (or, with null, removes) a role's quota; `consumed` is what its subtree consumes now. */
   set(role: string, spec: QuotaSpec | null, consumed: ResourceVector): void {
     const existing = this.quotas.get(role);

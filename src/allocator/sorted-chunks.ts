@@ -36,27 +36,31 @@ export class SortedChunks<T> {
 
   /** Removes `item`; false when it is not where the order puts it. */
   remove(item: T): boolean {
-    const at = this.chunkFor(item);
-    const chunk = this.chunks[at];
-    if (!chunk) return false;
-    const index = this.indexIn(chunk, item);
-    if (chunk[index] !== item) return false;
-    chunk.splice(index, 1);
+    const found = this.locate(item);
+    if (!found) return false;
+    found.chunk.splice(found.index, 1);
     this.count--;
-    if (chunk.length === 0) this.chunks.splice(at, 1);
+    if (found.chunk.length === 0) this.chunks.splice(found.at, 1);
     return true;
   }
 
   /** True when `item`, in the list, sorts after its predecessor and before its successor. */
   isInPlace(item: T): boolean {
-    const at = this.chunkFor(item);
-    const chunk = this.chunks[at];
-    if (!chunk) return false;
-    const index = this.indexIn(chunk, item);
-    if (chunk[index] !== item) return false;
+    const found = this.locate(item);
+    if (!found) return false;
+    const { at, chunk, index } = found;
     const before = index > 0 ? chunk[index - 1] : this.chunks[at - 1]?.at(-1);
     const after = index + 1 < chunk.length ? chunk[index + 1] : this.chunks[at + 1]?.[0];
     return (before === undefined || this.compare(before, item) < 0) && (after === undefined || this.compare(item, after) < 0);
+  }
+
+  /** Where `item` is, found by the order: its chunk and index; null when it is not there. */
+  private locate(item: T): { at: number; chunk: T[]; index: number } | null {
+    const at = this.chunkFor(item);
+    const chunk = this.chunks[at];
+    if (!chunk) return null;
+    const index = this.indexIn(chunk, item);
+    return chunk[index] === item ? { at, chunk, index } : null;
   }
 
   /** Replaces the contents with `items`, which must already be sorted. */

@@ -107,9 +107,14 @@ export class TestCluster {
     return agent;
   }
 
-  async get<T>(path: string): Promise<T> {
+  /** The master's host and port, for requests of any kind. */
+  masterEndpoint(): { host: string; port: number } {
     const [host, port] = this.masterAddress.split(':') as [string, string];
-    const result = await request({ host, port: Number(port) }, 'GET', path);
+    return { host, port: Number(port) };
+  }
+
+  async get<T>(path: string): Promise<T> {
+    const result = await request(this.masterEndpoint(), 'GET', path);
     if (result.status !== 200) throw new Error(`GET ${path}: ${result.status} ${result.body}`);
     return JSON.parse(result.body) as T;
   }

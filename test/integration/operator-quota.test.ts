@@ -24,10 +24,7 @@ after(async () => {
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
-function endpoint() {
-  const [host, port] = cluster.masterAddress.split(':') as [string, string];
-  return { host, port: Number(port) };
-}
+const endpoint = () => cluster.masterEndpoint();
 
 const call = (body: unknown) => request(endpoint(), 'POST', '/api/v1', JSON.stringify(body), JSON_HEADERS);
 const updateQuota = (configs: unknown, force?: boolean) => call({ type: 'UPDATE_QUOTA', update_quota: { ...(force !== undefined ? { force } : {}), quota_configs: configs } });

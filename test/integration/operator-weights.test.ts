@@ -23,10 +23,7 @@ after(async () => {
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
-function endpoint() {
-  const [host, port] = cluster.masterAddress.split(':') as [string, string];
-  return { host, port: Number(port) };
-}
+const endpoint = () => cluster.masterEndpoint();
 
 const call = (body: unknown, headers: Record<string, string> = JSON_HEADERS, method = 'POST') =>
   request(endpoint(), method, '/api/v1', typeof body === 'string' ? body : JSON.stringify(body), headers);

@@ -31,10 +31,11 @@ type OperatorHandlers = {
 };
 
 export class OperatorApi {
-  /** Weight updates run one at a time, so each saves the weights of the one before it plus its own. */
-  private weightsQueue: Promise<unknown> = Promise.resolve();
-  /** Quota updates likewise, and each is checked against the quotas the one before it left. */
-  private quotaQueue: Promise<unknown> = Promise.resolve();
+  /**
+   * Weight and quota updates run one at a time, so each is checked against, and saves, what the
+   * one before it left.
+   */
+  private updates: Promise<unknown> = Promise.resolve();
 
   private readonly handlers: OperatorHandlers = {
     GET_WEIGHTS: () => ({ status: 200, json: getWeightsResponse(this.shell.core.weightInfos()) }),
@@ -106,22 +107,10 @@ export class OperatorApi {
     if (!checked.ok) return Promise.resolve({ status: 400, text: checked.error });
     if (checked.value.length === 0) return Promise.resolve({ status: 200 });
     const update = checked.value;
-    const run = this.quotaQueue.then(async (): Promise<OperatorAnswer> => {
+    return this.saveThenApply('quota', this.quotaStore, () => {
       const problem = this.shell.core.checkQuotaUpdate(update, force);
-      if (problem) return { status: problem.overcommit ? conflictStatus : 400, text: problem.message };
-      if (this.quotaStore) {
-        try {
-          await this.quotaStore.save(applyQuotaUpdate(this.shell.core.quotas(), update));
-        } catch (error) {
-          this.logger.error({ err: error, file: this.quotaStore.path }, 'Failed to save quota');
-          return { status: 503, text: `Failed to save the quota to ${this.quotaStore.path}: ${(error as Error).message}; nothing was changed` };
-        }
-      }
-      this.shell.step({ kind: 'update-quota', update });
-      return { status: 200 };
-    });
-    this.quotaQueue = run.catch(() => undefined);
-    return run;
+      return problem ? { status: problem.overcommit ? conflictStatus : 400, text: problem.message } : null;
+    }, (store) => store.save(applyQuotaUpdate(this.shell.core.quotas(), update)), () => this.shell.step({ kind: 'update-quota', update }));
   }
 
   /**
@@ -177,19 +166,33 @@ export class OperatorApi {
     if (!checked.ok) return Promise.resolve({ status: 400, text: checked.error });
     if (checked.value.length === 0) return Promise.resolve({ status: 200 });
     const update = checked.value;
-    const run = this.weightsQueue.then(async (): Promise<OperatorAnswer> => {
-      if (this.store) {
+    return this.saveThenApply('weights', this.store, () => null, (store) => store.save(mergeWeights(this.shell.core.weightInfos(), update)),
+      () => this.shell.step({ kind: 'update-weights', weights: update }));
+  }
+
+  /**
+   * Runs after the updates queued before it: `check` against what they left, then `save` (when
+   * the master has a work_dir), and only then `apply`. A 200 means the change survives a restart;
+   * a failed save is a 503 and changes nothing.
+   */
+  private saveThenApply<S extends { path: string }>(
+    what: string, store: S | null, check: () => OperatorAnswer | null, save: (store: S) => Promise<void>, apply: () => void,
+  ): Promise<OperatorAnswer> {
+    const run = this.updates.then(async (): Promise<OperatorAnswer> => {
+      const refused = check();
+      if (refused) return refused;
+      if (store) {
         try {
-          await this.store.save(mergeWeights(this.shell.core.weightInfos(), update));
+          await save(store);
         } catch (error) {
-          this.logger.error({ err: error, file: this.store.path }, 'Failed to save weights');
-          return { status: 503, text: `Failed to save the weights to ${this.store.path}: ${(error as Error).message}; nothing was changed` };
+          this.logger.error({ err: error, file: store.path }, `Failed to save ${what}`);
+          return { status: 503, text: `Failed to save the ${what} to ${store.path}: ${(error as Error).message}; nothing was changed` };
         }
       }
-      this.shell.step({ kind: 'update-weights', weights: update });
+      apply();
       return { status: 200 };
     });
-    this.weightsQueue = run.catch(() => undefined);
+    this.updates = run.catch(() => undefined);
     return run;
   }
 }
