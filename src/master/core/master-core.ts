@@ -63,6 +63,8 @@ export class MasterCore {
   readonly unreachableAgents = new Map<AgentId, UnreachableAgent>();
   readonly completedFrameworks: FrameworkRecord[] = [];
   private readonly removedFrameworkIds = new Set<FrameworkId>();
+  /** Agents an operator marked gone (MARK_AGENT_GONE): they may never reregister. Durable in the shell. */
+  private readonly goneAgentIds = new Set<AgentId>();
   /** Weights operators set (role → weight); roles not here weigh 1. Durable in the shell, not here. */
   private readonly roleWeights = new Map<string, number>();
   private nextFrameworkNumber = 0;
@@ -140,6 +142,13 @@ export class MasterCore {
     }
     const overcommit = checkOvercommit(next, capacity);
     return overcommit ? { overcommit: true, message: overcommit } : null;
+  }
+
+  /** Where an agent stands, for the Operator API's MARK_AGENT_GONE (404 for an unknown one, idempotent for a gone one). */
+  agentStanding(agentId: AgentId): 'registered' | 'unreachable' | 'gone' | 'unknown' {
+    if (this.goneAgentIds.has(agentId)) return 'gone';
+    if (this.agents.has(agentId)) return 'registered';
+    return this.unreachableAgents.has(agentId) ? 'unreachable' : 'unknown';
   }
 
   agentConnection(agentId: AgentId): ConnectionId | null | undefined {
@@ -239,6 +248,12 @@ export class MasterCore {
       case 'update-quota': this.onUpdateQuota(input.update); break;
       case 'reserve-resources': this.onOperatorReservation(input.agentId, 'RESERVE', input.resources, input.source); break;
       case 'unreserve-resources': this.onOperatorReservation(input.agentId, 'UNRESERVE', input.resources, []); break;
+      case 'teardown-framework': {
+        const framework = this.frameworks.get(input.frameworkId);
+        if (framework) this.removeFramework(framework, 'Framework was torn down by the operator');
+        break;
+      }
+      case 'mark-agent-gone': this.onMarkAgentGone(input.agentId); break;
     }
     const effects = this.effects;
     this.effects = [];
@@ -281,6 +296,7 @@ export class MasterCore {
     this.frameworks.set(id, framework);
     this.allocator.addFramework(id, { roles: framework.roles, suppressedRoles: suppressed, capabilities: capabilityNames(info) }, true);
     this.adoptReportedTasks(framework);
+    this.emit({ kind: 'state-changed', change: { kind: 'framework-added', frameworkId: id } });
     this.emit({ kind: 'framework-stream-open', connectionId, frameworkId: id, event: this.subscribedEvent(id) });
     this.emit({ kind: 'log', level: 'info', message: `Framework ${id} (${info.name}) subscribed` });
     this.emit({ kind: 'allocation-wanted' });
@@ -306,6 +322,7 @@ export class MasterCore {
     framework.suppressedRoles = new Set(suppressed);
     this.allocator.updateFramework(framework.id, { roles: framework.roles, suppressedRoles: suppressed, capabilities: capabilityNames(info) });
     this.allocator.activateFramework(framework.id);
+    this.emit({ kind: 'state-changed', change: { kind: 'framework-updated', frameworkId: framework.id } });
     this.emit({ kind: 'framework-stream-open', connectionId, frameworkId: framework.id, event: this.subscribedEvent(framework.id) });
     this.emit({ kind: 'log', level: 'info', message: `Framework ${framework.id} (${info.name}) resubscribed` });
     this.emit({ kind: 'allocation-wanted' });
@@ -337,6 +354,7 @@ export class MasterCore {
     this.allocator.deactivateFramework(frameworkId);
     for (const offerId of [...framework.offers]) this.removeOffer(offerId, { rescind: false, refuseSeconds: null });
     const failoverMs = Math.max(0, (framework.info.failover_timeout ?? 0) * 1000);
+    this.emit({ kind: 'state-changed', change: { kind: 'framework-updated', frameworkId } });
     this.emit({ kind: 'log', level: 'info', message: `Framework ${frameworkId} disconnected; failover timeout ${failoverMs} ms` });
     this.emit({ kind: 'set-timer', key: { kind: 'framework-failover', frameworkId }, atMs: this.nowMs + failoverMs });
   }
@@ -406,6 +424,7 @@ export class MasterCore {
       if (offer && removedRoles.includes(offer.role)) this.removeOffer(offerId, { rescind: true, refuseSeconds: null });
     }
     this.allocator.updateFramework(framework.id, { roles: framework.roles, suppressedRoles: [...framework.suppressedRoles], capabilities: capabilityNames(framework.info) });
+    this.emit({ kind: 'state-changed', change: { kind: 'framework-updated', frameworkId: framework.id } });
     for (const agent of this.agents.values()) {
       if (agent.connectionId && agent.tasks.size > 0) {
         this.emit({ kind: 'to-agent', agentId: agent.id, event: { type: 'UPDATE_FRAMEWORK', update_framework: { framework: framework.info } } });
@@ -441,6 +460,7 @@ export class MasterCore {
     framework.unregisteredAtMs = this.nowMs;
     this.completedFrameworks.push(framework);
     while (this.completedFrameworks.length > this.options.maxCompletedFrameworks) this.completedFrameworks.shift();
+    this.emit({ kind: 'state-changed', change: { kind: 'framework-removed', info: framework.info } });
     this.emit({ kind: 'allocation-wanted' });
   }
 
@@ -861,6 +881,7 @@ export class MasterCore {
     const record: TaskRecord = { task, frameworkId: framework.id, agentId: agent.id, resources, resourcesRecovered: false };
     framework.tasks.set(info.task_id.value as TaskId, record);
     agent.tasks.add(taskKey(framework.id, info.task_id.value as TaskId));
+    this.emit({ kind: 'state-changed', change: { kind: 'task-added', task } });
   }
 
   // ---------------------------------------------------------------- kill, shutdown, acknowledge, reconcile
@@ -972,6 +993,9 @@ export class MasterCore {
 
   private setTaskState(record: TaskRecord, state: TaskState, status?: TaskStatus): void {
     this.counters.taskStateChanged(record.task.state, state);
+    // As Mesos: subscribers hear of an update that changes the latest state, not of retries (nor
+    // of the kills that come with removing a framework, which FRAMEWORK_REMOVED reports).
+    if (status && state !== record.task.state) this.emit({ kind: 'state-changed', change: { kind: 'task-updated', task: record.task, state, status } });
     record.task.state = state;
     if (status) {
       record.task.statuses.push(status);
@@ -1015,6 +1039,11 @@ export class MasterCore {
 
   private onAgentSubscribe(connectionId: ConnectionId, subscribe: AgentSubscribe, remoteIp: string): void {
     const requestedId = subscribe.agent_info.id?.value as AgentId | undefined;
+    if (requestedId && this.goneAgentIds.has(requestedId)) {
+      this.emit({ kind: 'agent-stream-close', connectionId, event: { type: 'SHUTDOWN', shutdown: { message: 'Agent has been marked gone' } } });
+      this.emit({ kind: 'log', level: 'warn', message: `Refused agent ${requestedId} (${subscribe.agent_info.hostname}): it was marked gone` });
+      return;
+    }
     const known = requestedId ? this.agents.get(requestedId) : undefined;
     if (known) {
       this.reregisterKnownAgent(known, connectionId, subscribe, remoteIp);
@@ -1038,6 +1067,7 @@ export class MasterCore {
       offers: new Set(),
     };
     this.agents.set(id, agent);
+    this.emit({ kind: 'state-changed', change: { kind: 'agent-added', agentId: id } });
     const used = this.adoptAgentTasks(agent, subscribe, wasUnreachable);
     this.allocator.addAgent(id, { total: agent.total, used });
     this.emit({ kind: 'agent-stream-open', connectionId, agentId: id, event: this.agentSubscribedEvent(id) });
@@ -1088,6 +1118,7 @@ export class MasterCore {
       const record: TaskRecord = { task: { ...task, agent_id: { value: agent.id } }, frameworkId, agentId: agent.id, resources, resourcesRecovered: isTerminalTaskState(task.state) };
       this.pendingAgentTasks.set(taskKey(frameworkId, taskId), record);
       agent.tasks.add(taskKey(frameworkId, taskId));
+      this.emit({ kind: 'state-changed', change: { kind: 'task-added', task: record.task } });
       if (!isTerminalTaskState(task.state)) used.set(frameworkId, addAll(used.get(frameworkId) ?? [], resources));
       if (!framework) continue;
       framework.unreachableTasks.delete(taskId);
@@ -1257,7 +1288,45 @@ export class MasterCore {
    */
   private markAgentUnreachable(agent: AgentRecord): void {
     this.emit({ kind: 'log', level: 'warn', message: `Agent ${agent.id} (${agent.info.hostname}) missed ${agent.missedPings} pings: marking it unreachable` });
-    if (agent.connectionId !== null) this.emit({ kind: 'agent-stream-close', connectionId: agent.connectionId });
+    this.removeAgent(agent, 'unreachable');
+  }
+
+  /**
+   * MARK_AGENT_GONE: the operator says the agent is never coming back. A registered agent is
+   * removed as an unreachable one is, but for good; an unreachable one's tasks, kept for its
+   * return, end. Either way the id may never reregister.
+   */
+  private onMarkAgentGone(agentId: AgentId): void {
+    this.goneAgentIds.add(agentId);
+    const agent = this.agents.get(agentId);
+    if (agent) {
+      this.emit({ kind: 'log', level: 'warn', message: `Agent ${agent.id} (${agent.info.hostname}) was marked gone by the operator` });
+      this.removeAgent(agent, 'gone');
+      return;
+    }
+    if (!this.unreachableAgents.delete(agentId)) return;
+    this.emit({ kind: 'log', level: 'warn', message: `Unreachable agent ${agentId} was marked gone by the operator` });
+    for (const framework of this.frameworks.values()) {
+      for (const record of [...framework.unreachableTasks.values()]) {
+        if (record.agentId !== agentId) continue;
+        const status = this.sendMasterUpdate(framework, record.task.task_id.value, agentId, 'TASK_GONE_BY_OPERATOR', 'REASON_AGENT_REMOVED_BY_OPERATOR', `Agent ${agentId} was marked gone`);
+        this.setTaskState(record, 'TASK_GONE_BY_OPERATOR', status);
+        this.completeTask(framework, record);
+      }
+    }
+  }
+
+  /**
+   * Takes an agent out of the cluster: its offers are rescinded, its live tasks reported ended,
+   * and frameworks get a FAILURE event for it. An unreachable agent's tasks become
+   * TASK_UNREACHABLE and wait for it to come back; a gone agent's become TASK_GONE_BY_OPERATOR and
+   * it is told to shut down. Frameworks that are not partition-aware see TASK_LOST either way.
+   */
+  private removeAgent(agent: AgentRecord, why: 'unreachable' | 'gone'): void {
+    if (agent.connectionId !== null) {
+      if (why === 'gone') this.emit({ kind: 'to-agent', agentId: agent.id, event: { type: 'SHUTDOWN', shutdown: { message: 'Agent has been marked gone' } } });
+      this.emit({ kind: 'agent-stream-close', connectionId: agent.connectionId });
+    }
     for (const offerId of [...agent.offers]) this.removeOffer(offerId, { rescind: true, refuseSeconds: null });
     const unreachableTime = { nanoseconds: Math.round(this.nowMs * 1e6) };
     for (const key of [...agent.tasks]) {
@@ -1277,16 +1346,20 @@ export class MasterCore {
         continue;
       }
       const partitionAware = framework.capabilities.has('PARTITION_AWARE');
-      const state: TaskState = partitionAware ? 'TASK_UNREACHABLE' : 'TASK_LOST';
-      const status = this.sendMasterUpdate(framework, record.task.task_id.value, agent.id, state, 'REASON_AGENT_REMOVED', `Agent ${agent.id} is unreachable`, {
-        unreachable_time: unreachableTime,
+      const state: TaskState = !partitionAware ? 'TASK_LOST' : why === 'gone' ? 'TASK_GONE_BY_OPERATOR' : 'TASK_UNREACHABLE';
+      const reason = why === 'gone' ? 'REASON_AGENT_REMOVED_BY_OPERATOR' : 'REASON_AGENT_REMOVED';
+      const status = this.sendMasterUpdate(framework, record.task.task_id.value, agent.id, state, reason, `Agent ${agent.id} is ${why}`, {
+        ...(why === 'unreachable' ? { unreachable_time: unreachableTime } : {}),
         ...(record.task.executor_id ? { executor_id: record.task.executor_id } : {}),
       });
       this.setTaskState(record, state, status);
-      record.unreachableAtMs = this.nowMs;
       framework.tasks.delete(record.task.task_id.value as TaskId);
-      if (partitionAware) framework.unreachableTasks.set(record.task.task_id.value as TaskId, record);
-      else this.completeTask(framework, record);
+      if (state === 'TASK_UNREACHABLE') {
+        record.unreachableAtMs = this.nowMs;
+        framework.unreachableTasks.set(record.task.task_id.value as TaskId, record);
+      } else {
+        this.completeTask(framework, record);
+      }
     }
     for (const framework of this.frameworks.values()) {
       framework.executors.delete(agent.id);
@@ -1296,7 +1369,8 @@ export class MasterCore {
     }
     this.allocator.removeAgent(agent.id);
     this.agents.delete(agent.id);
-    this.unreachableAgents.set(agent.id, { info: agent.info, unreachableAtMs: this.nowMs });
+    if (why === 'unreachable') this.unreachableAgents.set(agent.id, { info: agent.info, unreachableAtMs: this.nowMs });
+    this.emit({ kind: 'state-changed', change: { kind: 'agent-removed', agentId: agent.id } });
     this.emit({ kind: 'allocation-wanted' });
   }
 

@@ -4,7 +4,7 @@
  * the returned `Effect`s in order (send an event, close a stream, set a timer).
  */
 import type { AgentCall, AgentEvent, AgentSubscribe } from '../../api/agent-link/messages.js';
-import type { MasterInfo, Resource } from '../../api/mesos.js';
+import type { FrameworkInfo, MasterInfo, Resource, Task, TaskState, TaskStatus } from '../../api/mesos.js';
 import type { WeightInfo } from '../../api/operator/calls.js';
 import type { QuotaSpec } from '../../allocator/quota.js';
 import type { SchedulerCall } from '../../api/scheduler/calls.js';
@@ -44,7 +44,31 @@ export type MasterInput =
    * the core answers each with one `operator-answer` effect.
    */
   | { kind: 'reserve-resources'; agentId: AgentId; source: readonly Resource[]; resources: readonly Resource[] }
-  | { kind: 'unreserve-resources'; agentId: AgentId; resources: readonly Resource[] };
+  | { kind: 'unreserve-resources'; agentId: AgentId; resources: readonly Resource[] }
+  /** The Operator API's TEARDOWN of a framework the master knows (the shell checks that first). */
+  | { kind: 'teardown-framework'; frameworkId: FrameworkId }
+  /**
+   * The Operator API's MARK_AGENT_GONE, already saved when the master has a work_dir: a registered
+   * or unreachable agent is removed for good, and the id may never reregister. Restoring the saved
+   * gone agents at start steps this for ids the core has not seen.
+   */
+  | { kind: 'mark-agent-gone'; agentId: AgentId };
+
+/**
+ * A change the Operator API's event stream reports (master.proto `Event`). The core says what
+ * changed as it changes it; the shell turns each into an event for subscribers, reading the
+ * records named here once the step is over.
+ */
+export type StateChange =
+  | { kind: 'task-added'; task: Task }
+  /** The task's latest state changed; `status` is the update that changed it. */
+  | { kind: 'task-updated'; task: Task; state: TaskState; status: TaskStatus }
+  | { kind: 'agent-added'; agentId: AgentId }
+  | { kind: 'agent-removed'; agentId: AgentId }
+  | { kind: 'framework-added'; frameworkId: FrameworkId }
+  /** Resubscribed, disconnected, or changed its FrameworkInfo (UPDATE_FRAMEWORK). */
+  | { kind: 'framework-updated'; frameworkId: FrameworkId }
+  | { kind: 'framework-removed'; info: FrameworkInfo };
 
 /** How the core answers an operator's call: 202 when applied, 400 when invalid, 409 when the resources are not free. */
 export type OperatorAnswer = { status: 202 | 400 | 409; message: string };
@@ -64,7 +88,9 @@ export type Effect =
   | { kind: 'allocation-wanted' }
   | { kind: 'log'; level: 'info' | 'warn'; message: string }
   /** The answer to the operator input of this step (there is exactly one for each such input). */
-  | { kind: 'operator-answer'; answer: OperatorAnswer };
+  | { kind: 'operator-answer'; answer: OperatorAnswer }
+  /** For the Operator API's SUBSCRIBE streams; nothing else depends on it. */
+  | { kind: 'state-changed'; change: StateChange };
 
 export interface MasterCoreOptions {
   masterId: string;

@@ -14,7 +14,7 @@ import { acceptsJson, readCall, sendText } from '../../common/http/mesos-http.js
 import type { AgentId, FrameworkId } from '../../common/ids.js';
 import type { Logger } from '../../common/log.js';
 import type { MasterCore } from '../core/master-core.js';
-import { timerKeyString, type ConnectionId, type Effect, type MasterInput } from '../core/types.js';
+import { timerKeyString, type ConnectionId, type Effect, type MasterInput, type StateChange } from '../core/types.js';
 import { MasterShellMetrics } from './metrics.js';
 
 /** Header naming the agent on agent-link calls (the stream is the agent's SUBSCRIBE). */
@@ -29,6 +29,13 @@ interface OpenStream {
 interface PendingStream {
   response: ServerResponse;
   streamId: string;
+}
+
+/** Hears what changed in the core after each step (the Operator API's event streams). */
+export interface StateObserver {
+  onStateChange(change: StateChange): void;
+  /** The master stops: end every stream. */
+  stop(): void;
 }
 
 /** The least time between event-triggered allocation runs while triggers keep coming. */
@@ -55,6 +62,8 @@ export class MasterShell {
   private stopped = false;
   /** Message counters and allocation timers for the metrics endpoints. */
   readonly metrics = new MasterShellMetrics();
+  /** Set once by the wiring; hears every `state-changed` effect. */
+  stateObserver: StateObserver | null = null;
 
   constructor(
     readonly core: MasterCore,
@@ -75,6 +84,7 @@ export class MasterShell {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const open of [...this.frameworkStreams.values(), ...this.agentStreams.values()]) open.stream.close();
+    this.stateObserver?.stop();
   }
 
   /** Runs one input through the core and carries out its effects; returns them (none once stopped). */
@@ -238,6 +248,9 @@ export class MasterShell {
         return;
       case 'operator-answer':
         return; // Read by the Operator API from what `step` returns.
+      case 'state-changed':
+        this.stateObserver?.onStateChange(effect.change);
+        return;
     }
   }
 
