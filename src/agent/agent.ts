@@ -35,8 +35,11 @@ import {
   Journal, readJson, recordsOf, recoverCheckpointedResources, writeJsonAtomic,
   type ExecutorCheckpoint, type ExecutorKind, type JournalRecord, type RecoveredAgent, type UpdateRecord,
 } from './checkpoint.js';
+import type { AgentSnapshot, CompletedExecutor, ExecutorSnapshot } from './agent-view.js';
+import { CompletedHistory } from './completed-history.js';
 import { AgentCounters, type AgentMetricsView } from './metrics.js';
 import { AgentPaths } from './paths.js';
+import type { SandboxLayout } from './sandbox-paths.js';
 
 export const AGENT_LINK_PATH = '/api/v1/agent-link';
 export const AGENT_ID_HEADER = 'meridian-agent-id';
@@ -154,6 +157,8 @@ export class Agent {
   private agentId: string | null = null;
   /** Counts since the agent started, for its metrics (see ./metrics.ts). */
   readonly counters = new AgentCounters();
+  /** Tasks, executors and frameworks that ended, for the operator endpoints (bounded, in memory). */
+  private readonly history = new CompletedHistory();
   private readonly paths: AgentPaths;
   private journal: Journal | null = null;
   private readonly frameworks = new Map<string, FrameworkEntry>();
@@ -973,6 +978,7 @@ export class Agent {
     task.retryDelayMs = UPDATE_RETRY_MIN_MS;
     this.forwardFront(task, true);
     if (task.updates.finished) {
+      this.history.taskCompleted(task.executor.checkpoint.containerId, this.taskWire(task));
       task.executor.tasks.delete(taskId);
       this.collectExecutor(task.executor);
     }
@@ -1106,7 +1112,12 @@ export class Agent {
     if (!framework || framework.executors.get(executor.executorId) !== executor) return;
     framework.executors.delete(executor.executorId);
     this.checkpoint({ t: 'executor-done', frameworkId: executor.frameworkId, executorId: executor.executorId });
-    if (framework.executors.size === 0) this.frameworks.delete(executor.frameworkId);
+    const { info, containerId, directory } = executor.checkpoint;
+    this.history.executorCompleted(framework.info, { frameworkId: executor.frameworkId, info, containerId, directory });
+    if (framework.executors.size === 0) {
+      this.frameworks.delete(executor.frameworkId);
+      this.history.frameworkCompleted(framework.info);
+    }
     if (this.journal?.needsCompaction) this.journal.rewrite(this.liveRecords());
   }
 
@@ -1123,6 +1134,41 @@ export class Agent {
   /** Counts for logs and tests: executors and tasks the agent is looking after. */
   summary(): { executors: number; tasks: number; hostPid: number | null } {
     return { executors: this.allExecutors().filter((e) => e.state !== 'terminated').length, tasks: this.allTasks().length, hostPid: this.host?.pid ?? null };
+  }
+
+  /** Where sandboxes are, for `/files` (read on every request, so it builds nothing). */
+  sandboxLayout(): SandboxLayout {
+    return { workDir: this.options.workDir, agentId: this.agentId };
+  }
+
+  /** A snapshot of what the agent looks after and what ended, for the operator endpoints (see agent-view.ts). */
+  operatorSnapshot(): AgentSnapshot {
+    const executorSnapshot = (executor: ExecutorEntry): ExecutorSnapshot => ({
+      frameworkId: executor.frameworkId,
+      info: executor.checkpoint.info,
+      containerId: executor.checkpoint.containerId,
+      directory: executor.checkpoint.directory,
+      state: executor.state,
+      hosted: executor.checkpoint.kind !== 'custom',
+      pid: executor.checkpoint.kind === 'custom' ? executor.checkpoint.pid ?? null : null,
+      tasks: [...executor.tasks.values()].map((task) => ({ task: this.taskWire(task), launched: task.launched })),
+      completedTasks: [...this.history.completedTasksOf(executor.checkpoint.containerId)],
+    });
+    return {
+      agentId: this.agentId,
+      agentInfo: this.agentInfo(),
+      ip: this.options.ip,
+      workDir: this.options.workDir,
+      version: this.options.version,
+      flags: this.options.flags,
+      executorHostPid: this.host?.pid ?? null,
+      frameworks: [...this.frameworks.entries()].map(([id, framework]) => ({
+        info: framework.info,
+        executors: [...framework.executors.values()].map(executorSnapshot),
+        completedExecutors: [...this.history.completedExecutorsOf(id)],
+      })),
+      completedFrameworks: this.history.completedFrameworks(new Set(this.frameworks.keys())),
+    };
   }
 
   /** `/state` in the shape of the Mesos agent's endpoint (the operator issue completes it). */
@@ -1150,13 +1196,36 @@ export class Agent {
           directory: executor.checkpoint.directory,
           tasks: [...executor.tasks.values()].filter((t) => t.launched && !isTerminalTaskState(t.state)).map((t) => this.taskWire(t)),
           queued_tasks: [...executor.tasks.values()].filter((t) => !t.launched).map((t) => this.taskWire(t)),
-          completed_tasks: [...executor.tasks.values()].filter((t) => isTerminalTaskState(t.state)).map((t) => this.taskWire(t)),
+          completed_tasks: [
+            ...this.history.completedTasksOf(executor.checkpoint.containerId),
+            ...[...executor.tasks.values()].filter((t) => isTerminalTaskState(t.state)).map((t) => this.taskWire(t)),
+          ],
         })),
-        completed_executors: [],
+        completed_executors: this.history.completedExecutorsOf(id).map(completedExecutorJson),
       })),
-      completed_frameworks: [],
+      completed_frameworks: this.history.completedFrameworks(new Set(this.frameworks.keys())).map((framework) => ({
+        id: framework.info.id?.value ?? '',
+        name: framework.info.name,
+        user: framework.info.user,
+        executors: [],
+        completed_executors: framework.completedExecutors.map(completedExecutorJson),
+      })),
     };
   }
+}
+
+/** An ended executor run in `/state`: its sandbox and the tasks it ran. */
+function completedExecutorJson(executor: CompletedExecutor): Record<string, unknown> {
+  return {
+    id: executor.info.executor_id.value,
+    name: executor.info.name ?? '',
+    source: executor.info.source ?? '',
+    container: executor.containerId,
+    directory: executor.directory,
+    tasks: [],
+    queued_tasks: [],
+    completed_tasks: executor.tasks,
+  };
 }
 
 /**

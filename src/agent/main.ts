@@ -12,8 +12,11 @@ import { parseAttributesText } from '../common/resources/parse.js';
 import { MESOS_VERSION, versionJson } from '../master/shell/version.js';
 import { Agent } from './agent.js';
 import { detectResources } from './detect.js';
+import { registerFilesRoutes } from './files.js';
 import { AGENT_FLAGS } from './flags.js';
 import { agentMetricsSnapshot } from './metrics.js';
+import { registerMonitorRoutes } from './monitor.js';
+import { AgentOperatorApi } from './operator-api.js';
 
 export { AGENT_FLAGS };
 
@@ -80,7 +83,13 @@ export async function runAgent(flags: FlagValues, logger: Logger): Promise<Runni
   );
   // Routes must exist before listening; the port (maybe picked by the OS) is told to the agent after.
   agent.registerRoutes(app);
-  registerMetricsRoutes(app, () => agentMetricsSnapshot(agent.metricsView(), Date.now()));
+  const metrics = () => agentMetricsSnapshot(agent.metricsView(), Date.now());
+  registerMetricsRoutes(app, metrics);
+  const snapshot = () => agent.operatorSnapshot();
+  const layout = () => agent.sandboxLayout();
+  new AgentOperatorApi({ snapshot, layout, metrics }).registerRoutes(app);
+  registerFilesRoutes(app, { snapshot, layout });
+  registerMonitorRoutes(app, snapshot);
   try {
     await app.listen({ host: ip, port: Number(flags.port ?? 5051) });
   } catch (error) {
