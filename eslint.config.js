@@ -29,7 +29,7 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'ui/dist/**'] },
   ...tseslint.configs.recommended,
   {
-    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'ui/src/**/*.ts', 'ui/src/**/*.tsx'],
     plugins: { 'import-x': importX },
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {

@@ -17,6 +17,8 @@ import { DrfAllocator } from '../../allocator/drf-allocator.js';
 import { MasterCore } from '../core/master-core.js';
 import { MasterShell } from './master-shell.js';
 import { registerAllocationRoutes } from './allocation-explain.js';
+import { registerAgentProxyRoutes } from './agent-proxy.js';
+import { registerUiFiles } from './ui-files.js';
 import { OperatorApi } from './operator-api.js';
 import { QUOTA_FILE, QuotaStore } from './quota-store.js';
 import { parseExcludedResourceNames, parseMinAllocatable } from './allocator-flags.js';
@@ -103,6 +105,8 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   registerMetricsRoutes(app, () => masterMetricsSnapshot({ core, shell: shellMetrics, startTimeMs }, clock.nowMs()));
   new OperatorApi(shell, weightsStore, logger, quotaStore).registerRoutes(app);
   registerAllocationRoutes(app, core, clock);
+  registerAgentProxyRoutes(app, core);
+  registerUiFiles(app);
   // Saved weights are in force before the first request is served.
   if (weights.length > 0) shell.step({ kind: 'update-weights', weights });
   // Saved quota was checked when it was set; agents come back after a restart, so no capacity check now.
