@@ -6,7 +6,7 @@
  * belong to the master and are checked there (src/master/core/weights.ts).
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { AgentID, Resource } from '../mesos.js';
+import { AgentID, FrameworkID, Resource } from '../mesos.js';
 import { literals, makeUnionValidator, makeValidator } from '../schema.js';
 
 /** Every call type of the Mesos 1.11 master API, in master.proto's order. */
@@ -112,14 +112,36 @@ export const UpdateQuota = Type.Object({ force: Type.Optional(Type.Boolean()), q
 export const QuotaRequest = Type.Object({ force: Type.Optional(Type.Boolean()), role: Type.String(), guarantee: Type.Optional(Type.Array(Resource)) });
 export type QuotaRequest = Static<typeof QuotaRequest>;
 
+/**
+ * `Call.GetMetrics`: `timeout` bounds how long the answer may take. Every metric is read at
+ * once, so none can be late and the value changes nothing; it must still be a duration.
+ */
+export const GetMetrics = Type.Object({ timeout: Type.Optional(Type.Object({ nanoseconds: Type.Integer({ minimum: 0 }) })) });
+
+/**
+ * `Call.SetLoggingLevel`: log more verbosely (glog's verbosity `level`; 0 is the master's own
+ * level) for `duration`, then return to the master's own level.
+ */
+export const SetLoggingLevel = Type.Object({
+  level: Type.Integer({ minimum: 0 }),
+  duration: Type.Object({ nanoseconds: Type.Integer({ minimum: 0 }) }),
+});
+export type SetLoggingLevel = Static<typeof SetLoggingLevel>;
+
+/** `Call.Teardown`: remove a framework, killing its tasks and executors. */
+export const Teardown = Type.Object({ framework_id: FrameworkID });
+
+/** `Call.MarkAgentGone`: the agent is never coming back; it may not reregister. */
+export const MarkAgentGone = Type.Object({ agent_id: AgentID });
+
 /** Bodies of calls Meridian does not implement yet: present when required, their content unchecked. */
 const NotYetChecked: TSchema = Type.Unknown();
 
 export const MasterCall = Type.Object({
   type: literals(MASTER_CALL_TYPES),
   update_weights: Type.Optional(UpdateWeights),
-  get_metrics: Type.Optional(NotYetChecked),
-  set_logging_level: Type.Optional(NotYetChecked),
+  get_metrics: Type.Optional(GetMetrics),
+  set_logging_level: Type.Optional(SetLoggingLevel),
   list_files: Type.Optional(NotYetChecked),
   read_file: Type.Optional(NotYetChecked),
   reserve_resources: Type.Optional(ReserveResources),
@@ -134,8 +156,8 @@ export const MasterCall = Type.Object({
   update_quota: Type.Optional(UpdateQuota),
   set_quota: Type.Optional(Type.Object({ quota_request: QuotaRequest })),
   remove_quota: Type.Optional(Type.Object({ role: Type.String() })),
-  teardown: Type.Optional(NotYetChecked),
-  mark_agent_gone: Type.Optional(NotYetChecked),
+  teardown: Type.Optional(Teardown),
+  mark_agent_gone: Type.Optional(MarkAgentGone),
   drain_agent: Type.Optional(NotYetChecked),
   deactivate_agent: Type.Optional(NotYetChecked),
   reactivate_agent: Type.Optional(NotYetChecked),

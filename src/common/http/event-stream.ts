@@ -16,14 +16,18 @@ export interface EventStreamOptions {
   headers?: Record<string, string>;
   /** Sends `{"type":"HEARTBEAT"}` this often; 0 disables. */
   heartbeatIntervalMs: number;
+  /** Unflushed bytes past which the subscriber is cut off; default STREAM_BACKLOG_BYTES_MAX. */
+  backlogBytesMax?: number;
 }
 
 export class EventStream {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closedFlag = false;
   private readonly closeListeners: Array<() => void> = [];
+  private readonly backlogBytesMax: number;
 
   constructor(private readonly response: ServerResponse, options: EventStreamOptions) {
+    this.backlogBytesMax = options.backlogBytesMax ?? STREAM_BACKLOG_BYTES_MAX;
     response.writeHead(200, {
       'content-type': 'application/json',
       'cache-control': 'no-cache',
@@ -52,7 +56,7 @@ export class EventStream {
 
   sendRaw(json: string): boolean {
     if (this.closedFlag) return false;
-    if (this.response.writableLength > STREAM_BACKLOG_BYTES_MAX) {
+    if (this.response.writableLength > this.backlogBytesMax) {
       this.close();
       return false;
     }

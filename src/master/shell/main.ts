@@ -20,6 +20,8 @@ import { registerAllocationRoutes } from './allocation-explain.js';
 import { registerAgentProxyRoutes } from './agent-proxy.js';
 import { registerUiFiles } from './ui-files.js';
 import { OperatorApi } from './operator-api.js';
+import { OperatorEvents } from './operator-events.js';
+import { GONE_AGENTS_FILE, GoneAgentsStore } from './gone-agents-store.js';
 import { QUOTA_FILE, QuotaStore } from './quota-store.js';
 import { parseExcludedResourceNames, parseMinAllocatable } from './allocator-flags.js';
 import { masterMetricsSnapshot } from './metrics.js';
@@ -55,6 +57,8 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   };
   const quotaStore = flags.work_dir !== undefined ? new QuotaStore(join(String(flags.work_dir), QUOTA_FILE)) : null;
   const quotas = quotaStore?.load() ?? [];
+  const goneAgentsStore = flags.work_dir !== undefined ? new GoneAgentsStore(join(String(flags.work_dir), GONE_AGENTS_FILE)) : null;
+  const goneAgents = goneAgentsStore?.load() ?? [];
   const app = createHttpServer(logger);
   const masterId = randomUUID();
   const clock = new SystemClock();
@@ -102,8 +106,14 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   });
   shell.registerRoutes(app);
   const shellMetrics = shell.metrics;
-  registerMetricsRoutes(app, () => masterMetricsSnapshot({ core, shell: shellMetrics, startTimeMs }, clock.nowMs()));
-  new OperatorApi(shell, weightsStore, logger, quotaStore).registerRoutes(app);
+  const metricsSnapshot = () => masterMetricsSnapshot({ core, shell: shellMetrics, startTimeMs }, clock.nowMs());
+  registerMetricsRoutes(app, metricsSnapshot);
+  const operatorEvents = new OperatorEvents(core, shellMetrics, { heartbeatIntervalMs: Number(flags.heartbeat_interval ?? 15_000) });
+  shell.stateObserver = operatorEvents;
+  const operatorApi = new OperatorApi(shell, logger, {
+    weightsStore, quotaStore, goneAgentsStore, identity, flags, flagSpecs: MASTER_FLAGS, metrics: metricsSnapshot, events: operatorEvents,
+  });
+  operatorApi.registerRoutes(app);
   registerAllocationRoutes(app, core, clock);
   registerAgentProxyRoutes(app, core);
   registerUiFiles(app);
@@ -111,6 +121,8 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   if (weights.length > 0) shell.step({ kind: 'update-weights', weights });
   // Saved quota was checked when it was set; agents come back after a restart, so no capacity check now.
   if (quotas.length > 0) shell.step({ kind: 'update-quota', update: quotas });
+  // Agents marked gone stay refused across restarts.
+  for (const agentId of goneAgents) shell.step({ kind: 'mark-agent-gone', agentId });
 
   try {
     await app.listen({ host: ip, port: address.port });
@@ -138,6 +150,7 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
     address,
     masterId,
     stop: async () => {
+      operatorApi.stop();
       shell?.stop();
       await app.close();
     },

@@ -86,6 +86,8 @@ export class MasterShellMetrics {
   private allocationWantedAtMs: number | null = null;
   /** Allocation triggers (revives, declines, recovered resources, new agents) folded into the pending run. */
   triggersWaiting = 0;
+  /** Operator API SUBSCRIBE streams open now (kept by OperatorEvents). */
+  operatorEventStreamSubscribers = 0;
 
   /** Counts the messages an input carries; returns the high-resolution time an allocation starts at (0 otherwise). */
   stepStarting(input: MasterInput): number {
@@ -184,6 +186,7 @@ export function masterMetricsSnapshot({ core, shell, startTimeMs }: MasterMetric
   snapshot.counter('master/valid_status_updates', core.counters.validStatusUpdates, 'Status updates from agents for tasks the master knows');
   snapshot.counter('master/invalid_status_updates', core.counters.invalidStatusUpdates, 'Status updates from agents for tasks the master does not know');
   snapshot.gauge('master/event_queue_messages', 0, 'Messages waiting in the master (none: every input is applied as it arrives)');
+  snapshot.gauge('master/operator_event_stream_subscribers', shell.operatorEventStreamSubscribers, 'Operator API SUBSCRIBE streams open');
   snapshot.counter('allocator/mesos/allocation_runs', shell.allocationRuns, 'Allocation runs since the master started');
   snapshot.gauge('allocator/mesos/event_queue_dispatches', shell.triggersWaiting, 'Allocation triggers waiting for the next run (folded into it)');
   snapshot.timer('allocator/mesos/allocation_run_ms', shell.allocationRun, 'Milliseconds an allocation run took');

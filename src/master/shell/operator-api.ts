@@ -1,30 +1,55 @@
 /**
  * The master's Operator API (`POST /api/v1`, master.proto) and the legacy `/weights` and `/quota` endpoints.
  * Each implemented call type has one handler in `OperatorApi.handlers`; a known type without one
- * answers 501, so adding a call (GET_STATE, ...) is adding its handler. Handlers read the core
- * through its accessors and change it only through `MasterShell.step`.
+ * answers 501, so adding a call is adding its handler. Handlers read the core through its
+ * accessors and change it only through `MasterShell.step`. The v1 state is built in
+ * operator-state.ts and the SUBSCRIBE stream kept in operator-events.ts.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   getWeightsResponse, QuotaRequest, validateMasterCall, validateWeightInfoArray, type MasterCall, type MasterCallType, type QuotaConfig,
-  type ReserveResources, type UnreserveResources, type WeightInfo,
+  type ReserveResources, type SetLoggingLevel, type UnreserveResources, type WeightInfo,
 } from '../../api/operator/calls.js';
 import type { Resource } from '../../api/mesos.js';
 import { makeValidator, parseAndValidate, type Validation } from '../../api/schema.js';
+import { formatDuration, type FlagSpec, type FlagValues } from '../../common/flags.js';
 import { acceptsJson, readCall, sendText } from '../../common/http/mesos-http.js';
-import type { AgentId } from '../../common/ids.js';
+import type { AgentId, FrameworkId } from '../../common/ids.js';
 import type { Logger } from '../../common/log.js';
+import { LoggingLevel } from '../../common/logging-level.js';
+import type { MetricsSnapshot } from '../../common/metrics/snapshot.js';
 import type { MasterInput } from '../core/types.js';
 import { checkWeightInfos, mergeWeights } from '../core/weights.js';
 import { applyQuotaUpdate, checkQuotaConfigs, quotaStatus } from '../core/quota-rules.js';
+import type { GoneAgentsStore } from './gone-agents-store.js';
 import type { MasterShell } from './master-shell.js';
+import type { OperatorEvents } from './operator-events.js';
+import { getAgents, getExecutors, getFrameworks, getMaster, getRoles, getState, getTasks } from './operator-state.js';
 import type { QuotaStore } from './quota-store.js';
+import type { MasterIdentity } from './state-json.js';
+import { MESOS_VERSION, versionJson } from './version.js';
 import type { WeightsStore } from './weights-store.js';
 
 const validateQuotaRequest = makeValidator(QuotaRequest);
 
 /** What a handler answers: 200 with an optional JSON body, 202 (applied, no body), or a status with a plain-text reason. */
-export type OperatorAnswer = { status: 200; json?: unknown } | { status: 202 } | { status: 400 | 409 | 500 | 501 | 503; text: string };
+export type OperatorAnswer = { status: 200; json?: unknown } | { status: 202 } | { status: 400 | 404 | 409 | 500 | 501 | 503; text: string };
+
+/** What the Operator API needs besides the shell; a null store keeps that part in memory only (no `--work_dir`). */
+export interface OperatorApiOptions {
+  weightsStore: WeightsStore | null;
+  quotaStore: QuotaStore | null;
+  goneAgentsStore: GoneAgentsStore | null;
+  /** Who this master is and since when (GET_MASTER). */
+  identity: MasterIdentity;
+  /** The flags the master runs with, durations in milliseconds (GET_FLAGS), and their declarations. */
+  flags: FlagValues;
+  flagSpecs: readonly FlagSpec[];
+  /** The snapshot behind `/metrics/snapshot` (GET_METRICS). */
+  metrics: () => MetricsSnapshot;
+  /** The SUBSCRIBE streams. */
+  events: OperatorEvents;
+}
 
 type OperatorHandlers = {
   [T in MasterCallType]?: (call: MasterCall & { type: T }) => OperatorAnswer | Promise<OperatorAnswer>;
@@ -38,6 +63,21 @@ export class OperatorApi {
   private updates: Promise<unknown> = Promise.resolve();
 
   private readonly handlers: OperatorHandlers = {
+    GET_HEALTH: () => ({ status: 200, json: { type: 'GET_HEALTH', get_health: { healthy: true } } }),
+    GET_FLAGS: () => ({ status: 200, json: { type: 'GET_FLAGS', get_flags: flagsMessage(this.options.flags, this.options.flagSpecs) } }),
+    GET_VERSION: () => ({ status: 200, json: { type: 'GET_VERSION', get_version: { version_info: versionInfo() } } }),
+    GET_METRICS: () => ({ status: 200, json: { type: 'GET_METRICS', get_metrics: metricsMessage(this.options.metrics()) } }),
+    GET_LOGGING_LEVEL: () => ({ status: 200, json: { type: 'GET_LOGGING_LEVEL', get_logging_level: { level: this.loggingLevel.verbosity() } } }),
+    SET_LOGGING_LEVEL: (call) => this.setLoggingLevel(call.set_logging_level as SetLoggingLevel),
+    GET_STATE: () => ({ status: 200, json: { type: 'GET_STATE', get_state: getState(this.shell.core) } }),
+    GET_AGENTS: () => ({ status: 200, json: { type: 'GET_AGENTS', get_agents: getAgents(this.shell.core) } }),
+    GET_FRAMEWORKS: () => ({ status: 200, json: { type: 'GET_FRAMEWORKS', get_frameworks: getFrameworks(this.shell.core) } }),
+    GET_EXECUTORS: () => ({ status: 200, json: { type: 'GET_EXECUTORS', get_executors: getExecutors(this.shell.core) } }),
+    GET_TASKS: () => ({ status: 200, json: { type: 'GET_TASKS', get_tasks: getTasks(this.shell.core) } }),
+    GET_ROLES: () => ({ status: 200, json: { type: 'GET_ROLES', get_roles: getRoles(this.shell.core) } }),
+    GET_MASTER: () => ({ status: 200, json: { type: 'GET_MASTER', get_master: getMaster(this.shell.core, this.options.identity) } }),
+    TEARDOWN: (call) => this.teardown((call.teardown as { framework_id: { value: string } }).framework_id.value as FrameworkId),
+    MARK_AGENT_GONE: (call) => this.markAgentGone((call.mark_agent_gone as { agent_id: { value: string } }).agent_id.value as AgentId),
     GET_WEIGHTS: () => ({ status: 200, json: getWeightsResponse(this.shell.core.weightInfos()) }),
     UPDATE_WEIGHTS: (call) => this.updateWeights(call.update_weights?.weight_infos ?? [], 'update_weights.weight_infos'),
     RESERVE_RESOURCES: (call) => {
@@ -54,16 +94,20 @@ export class OperatorApi {
     },
   };
 
-  /**
-   * `store` is null when the master has no `--work_dir`: weights are then kept in memory only and
-   * a restarted master starts without them.
-   */
+  private readonly loggingLevel: LoggingLevel;
+
   constructor(
     private readonly shell: MasterShell,
-    private readonly store: WeightsStore | null,
     private readonly logger: Logger,
-    private readonly quotaStore: QuotaStore | null = null,
-  ) {}
+    private readonly options: OperatorApiOptions,
+  ) {
+    this.loggingLevel = new LoggingLevel(logger);
+  }
+
+  /** The master stops: a raised log level no longer needs to be reverted. */
+  stop(): void {
+    this.loggingLevel.stop();
+  }
 
   registerRoutes(app: FastifyInstance): void {
     for (const path of ['/api/v1', '/api/v1/']) app.all(path, (request, reply) => this.onCall(request, reply));
@@ -71,11 +115,15 @@ export class OperatorApi {
     for (const path of ['/quota', '/master/quota', '/quota/*', '/master/quota/*']) app.all(path, (request, reply) => this.onQuota(request, reply));
   }
 
-  private async onCall(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  private async onCall(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const call = readCall(request, reply, validateMasterCall);
     if (!call) return reply;
     // Mesos checks Accept after the call validates; every answer here is JSON (or empty).
     if (!acceptsJson(request)) return sendText(reply, 406, "Expecting 'Accept' to allow 'application/json'");
+    if (call.type === 'SUBSCRIBE') {
+      this.options.events.subscribe(reply);
+      return undefined;
+    }
     const handler = this.handlers[call.type] as ((call: MasterCall) => OperatorAnswer | Promise<OperatorAnswer>) | undefined;
     if (!handler) return sendText(reply, 501, `Meridian does not implement the '${call.type}' call yet`);
     const answer = await handler(call);
@@ -107,7 +155,7 @@ export class OperatorApi {
     if (!checked.ok) return Promise.resolve({ status: 400, text: checked.error });
     if (checked.value.length === 0) return Promise.resolve({ status: 200 });
     const update = checked.value;
-    return this.saveThenApply('quota', this.quotaStore, () => {
+    return this.saveThenApply('quota', this.options.quotaStore, () => {
       const problem = this.shell.core.checkQuotaUpdate(update, force);
       return problem ? { status: problem.overcommit ? conflictStatus : 400, text: problem.message } : null;
     }, (store) => store.save(applyQuotaUpdate(this.shell.core.quotas(), update)), () => this.shell.step({ kind: 'update-quota', update }));
@@ -166,8 +214,47 @@ export class OperatorApi {
     if (!checked.ok) return Promise.resolve({ status: 400, text: checked.error });
     if (checked.value.length === 0) return Promise.resolve({ status: 200 });
     const update = checked.value;
-    return this.saveThenApply('weights', this.store, () => null, (store) => store.save(mergeWeights(this.shell.core.weightInfos(), update)),
+    return this.saveThenApply('weights', this.options.weightsStore, () => null, (store) => store.save(mergeWeights(this.shell.core.weightInfos(), update)),
       () => this.shell.step({ kind: 'update-weights', weights: update }));
+  }
+
+  /**
+   * SET_LOGGING_LEVEL: more verbose logs for a while. Answers 200 with no body once in force, as
+   * Mesos does.
+   */
+  private setLoggingLevel(body: SetLoggingLevel): OperatorAnswer {
+    this.loggingLevel.set(body.level, body.duration.nanoseconds / 1e6);
+    this.logger.info({ verbosity: body.level, level: this.logger.level, durationMs: body.duration.nanoseconds / 1e6 }, 'Logging level set by the operator');
+    return { status: 200 };
+  }
+
+  /**
+   * TEARDOWN: the framework is removed as if its scheduler tore it down (tasks killed, executors
+   * shut down, offers rescinded). 200 with no body; 400 for a framework this master does not
+   * run, as Mesos (a removed one included).
+   */
+  private teardown(frameworkId: FrameworkId): OperatorAnswer {
+    const access = this.shell.core.frameworkAccess(frameworkId);
+    if (access.kind !== 'known') {
+      return { status: 400, text: `teardown.framework_id: no framework found with ID '${frameworkId}'${access.kind === 'removed' ? ' (it was removed already)' : ''}` };
+    }
+    this.shell.step({ kind: 'teardown-framework', frameworkId });
+    return { status: 200 };
+  }
+
+  /**
+   * MARK_AGENT_GONE: saved (with a work_dir) before it is applied, so the agent stays refused
+   * after a restart. 200 with no body, also for an agent already gone (the call is idempotent,
+   * as in Mesos); 404 for an agent the master never knew or has forgotten.
+   */
+  private markAgentGone(agentId: AgentId): Promise<OperatorAnswer> {
+    const unknown = (): OperatorAnswer | null => (this.shell.core.agentStanding(agentId) === 'unknown'
+      ? { status: 404, text: `mark_agent_gone.agent_id: no registered or unreachable agent with ID '${agentId}'` }
+      : null);
+    if (this.shell.core.agentStanding(agentId) === 'gone') return Promise.resolve({ status: 200 });
+    return this.saveThenApply('gone agents', this.options.goneAgentsStore, unknown, (store) => store.add(agentId), () => {
+      if (this.shell.core.agentStanding(agentId) !== 'gone') this.shell.step({ kind: 'mark-agent-gone', agentId });
+    });
   }
 
   /**
@@ -195,6 +282,30 @@ export class OperatorApi {
     this.updates = run.catch(() => undefined);
     return run;
   }
+}
+
+/** `Response.GetFlags`: every flag that has a value, by name, durations written as Mesos writes them (`15secs`). */
+export function flagsMessage(values: FlagValues, specs: readonly FlagSpec[]): { flags?: Array<{ name: string; value: string }> } {
+  const flags: Array<{ name: string; value: string }> = [];
+  for (const spec of specs) {
+    const value = values[spec.name];
+    if (value === undefined) continue;
+    flags.push({ name: spec.name, value: spec.kind === 'duration' && typeof value === 'number' ? formatDuration(value) : String(value) });
+  }
+  flags.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return flags.length > 0 ? { flags } : {};
+}
+
+/** mesos.proto `VersionInfo`: the Mesos version Meridian answers as (see version.ts). */
+function versionInfo(): Record<string, string | number> {
+  const { meridian_version: _meridian, ...mesos } = versionJson();
+  return { ...mesos, version: MESOS_VERSION };
+}
+
+/** `Response.GetMetrics`: the `/metrics/snapshot` values as `{name, value}` pairs, sorted by name. */
+export function metricsMessage(snapshot: MetricsSnapshot): { metrics?: Array<{ name: string; value: number }> } {
+  const metrics = snapshot.list().map((sample) => ({ name: sample.key, value: sample.value }));
+  return metrics.length > 0 ? { metrics } : {};
 }
 
 /** Scalar guarantees of a deprecated QuotaRequest, by name; null with the problem when one is not a scalar. */

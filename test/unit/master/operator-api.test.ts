@@ -15,8 +15,11 @@ import type { AgentId } from '../../../src/common/ids.js';
 import { createHttpServer } from '../../../src/common/http/server.js';
 import { createLogger } from '../../../src/common/log.js';
 import type { ConnectionId } from '../../../src/master/core/types.js';
+import { MASTER_FLAGS } from '../../../src/master/shell/flags.js';
 import { MasterShell } from '../../../src/master/shell/master-shell.js';
+import { masterMetricsSnapshot } from '../../../src/master/shell/metrics.js';
 import { OperatorApi } from '../../../src/master/shell/operator-api.js';
+import { OperatorEvents } from '../../../src/master/shell/operator-events.js';
 import { WeightsStore } from '../../../src/master/shell/weights-store.js';
 import { makeCore } from './harness.js';
 
@@ -30,8 +33,19 @@ function operatorServer(withStore = true): { app: FastifyInstance; shell: Master
   const file = join(root, `master-${++instances}`, 'weights.json');
   const shell = new MasterShell(makeCore(), new ManualClock(), logger, { heartbeatIntervalMs: 15_000, allocationIntervalMs: 1000, agentPingTimeoutMs: 15_000 });
   const app = createHttpServer(logger);
-  new OperatorApi(shell, withStore ? new WeightsStore(file) : null, logger).registerRoutes(app);
+  operatorApi(shell, withStore ? new WeightsStore(file) : null).registerRoutes(app);
   return { app, shell, file };
+}
+
+/** An Operator API over `shell` as the master wires it, without the stores it does not test. */
+export function operatorApi(shell: MasterShell, weightsStore: WeightsStore | null = null): OperatorApi {
+  const identity = { version: '1.11.0', buildDate: '', startTimeMs: 1_000, electedTimeMs: 2_000, pid: 'master@127.0.0.1:5050', hostname: 'm1', flags: {} };
+  const events = new OperatorEvents(shell.core, shell.metrics, { heartbeatIntervalMs: 15_000 });
+  shell.stateObserver = events;
+  return new OperatorApi(shell, logger, {
+    weightsStore, quotaStore: null, goneAgentsStore: null, identity, flags: { port: 5050, offer_timeout: 60_000, log_level: 'info' }, flagSpecs: MASTER_FLAGS,
+    metrics: () => masterMetricsSnapshot({ core: shell.core, shell: shell.metrics, startTimeMs: 1_000 }, 5_000), events,
+  });
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -101,9 +115,9 @@ test('without a work_dir weights are kept in memory', async () => {
 
 test('known calls not implemented yet answer 501; Accept must allow JSON (406); /api/v1/ works too', async () => {
   const { app, shell } = operatorServer();
-  const state = await post(app, { type: 'GET_STATE' });
-  assert.equal(state.statusCode, 501);
-  assert.match(state.body, /'GET_STATE' call yet/);
+  const operations = await post(app, { type: 'GET_OPERATIONS' });
+  assert.equal(operations.statusCode, 501);
+  assert.match(operations.body, /'GET_OPERATIONS' call yet/);
   const protobufOnly = await post(app, { type: 'GET_WEIGHTS' }, { ...JSON_HEADERS, accept: 'application/x-protobuf' });
   assert.equal(protobufOnly.statusCode, 406);
   const slash = await app.inject({ method: 'POST', url: '/api/v1/', headers: JSON_HEADERS, payload: '{"type":"GET_WEIGHTS"}' });
