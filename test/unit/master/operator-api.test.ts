@@ -1,8 +1,9 @@
 /**
- * Goal: the Operator API's weight calls answer as Mesos does, and a weight update is durable
- * before it is acknowledged: when the save fails the master answers 503 and changes nothing.
+ * Goal: the master's Operator API answers every call it implements as Mesos does — status, content
+ * type and JSON shape — refuses bad bodies with a 400 naming the field, and is durable before it
+ * acknowledges: a weight update or MARK_AGENT_GONE whose save fails answers 503 and changes nothing.
  * Method: in-process HTTP (Fastify's inject, as Hono's app.request) against a real MasterShell and
- * MasterCore, with the weights file in a temporary folder.
+ * MasterCore populated through the Harness, with the master's files in a temporary folder.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,12 +17,14 @@ import { createHttpServer } from '../../../src/common/http/server.js';
 import { createLogger } from '../../../src/common/log.js';
 import type { ConnectionId } from '../../../src/master/core/types.js';
 import { MASTER_FLAGS } from '../../../src/master/shell/flags.js';
+import { GoneAgentsStore } from '../../../src/master/shell/gone-agents-store.js';
 import { MasterShell } from '../../../src/master/shell/master-shell.js';
 import { masterMetricsSnapshot } from '../../../src/master/shell/metrics.js';
 import { OperatorApi } from '../../../src/master/shell/operator-api.js';
 import { OperatorEvents } from '../../../src/master/shell/operator-events.js';
+import { getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks } from '../../../src/master/shell/operator-state.js';
 import { WeightsStore } from '../../../src/master/shell/weights-store.js';
-import { makeCore } from './harness.js';
+import { Harness, makeCore, parseSimple } from './harness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meridian-operator-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -29,23 +32,38 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const logger = createLogger('test', 'silent');
 let instances = 0;
 
-function operatorServer(withStore = true): { app: FastifyInstance; shell: MasterShell; file: string } {
-  const file = join(root, `master-${++instances}`, 'weights.json');
-  const shell = new MasterShell(makeCore(), new ManualClock(), logger, { heartbeatIntervalMs: 15_000, allocationIntervalMs: 1000, agentPingTimeoutMs: 15_000 });
-  const app = createHttpServer(logger);
-  operatorApi(shell, withStore ? new WeightsStore(file) : null).registerRoutes(app);
-  return { app, shell, file };
+interface OperatorServer {
+  app: FastifyInstance;
+  shell: MasterShell;
+  api: OperatorApi;
+  /** Drives the shell's core directly, for the state the calls read. */
+  harness: Harness;
+  file: string;
+  goneFile: string;
 }
 
-/** An Operator API over `shell` as the master wires it, without the stores it does not test. */
-export function operatorApi(shell: MasterShell, weightsStore: WeightsStore | null = null): OperatorApi {
+/** A master's Operator API in-process, as main.ts wires it; `withStore` false is a master without --work_dir. */
+function operatorServer(withStore = true, serverLogger = logger): OperatorServer {
+  const folder = join(root, `master-${++instances}`);
+  const file = join(folder, 'weights.json');
+  const goneFile = join(folder, 'gone-agents.json');
+  const shell = new MasterShell(makeCore(), new ManualClock(), serverLogger, { heartbeatIntervalMs: 15_000, allocationIntervalMs: 1000, agentPingTimeoutMs: 15_000 });
+  const app = createHttpServer(serverLogger);
   const identity = { version: '1.11.0', buildDate: '', startTimeMs: 1_000, electedTimeMs: 2_000, pid: 'master@127.0.0.1:5050', hostname: 'm1', flags: {} };
   const events = new OperatorEvents(shell.core, shell.metrics, { heartbeatIntervalMs: 15_000 });
   shell.stateObserver = events;
-  return new OperatorApi(shell, logger, {
-    weightsStore, quotaStore: null, goneAgentsStore: null, identity, flags: { port: 5050, offer_timeout: 60_000, log_level: 'info' }, flagSpecs: MASTER_FLAGS,
-    metrics: () => masterMetricsSnapshot({ core: shell.core, shell: shell.metrics, startTimeMs: 1_000 }, 5_000), events,
+  const api = new OperatorApi(shell, serverLogger, {
+    weightsStore: withStore ? new WeightsStore(file) : null,
+    quotaStore: null,
+    goneAgentsStore: withStore ? new GoneAgentsStore(goneFile) : null,
+    identity,
+    flags: { port: 5050, offer_timeout: 60_000, log_level: 'info', allocation_interval: 1000 },
+    flagSpecs: MASTER_FLAGS,
+    metrics: () => masterMetricsSnapshot({ core: shell.core, shell: shell.metrics, startTimeMs: 1_000 }, 5_000),
+    events,
   });
+  api.registerRoutes(app);
+  return { app, shell, api, harness: new Harness(shell.core), file, goneFile };
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -177,5 +195,170 @@ test('RESERVE_RESOURCES / UNRESERVE_RESOURCES: 202 with no body, 400 naming the 
   const unreserved = await post(app, { type: 'UNRESERVE_RESOURCES', unreserve_resources: { agent_id: { value: agentId }, resources: [cpus(3)] } });
   assert.equal(unreserved.statusCode, 202);
   assert.equal((shell.core.agents.get(agentId as AgentId)?.total ?? []).some((r) => r.reservations), false);
+  shell.stop();
+});
+
+// ---------------------------------------------------------------- the calls of issue 4
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** POSTs a call and checks the 200 JSON answer's type; returns its body. */
+async function answer(app: FastifyInstance, call: unknown): Promise<Json> {
+  const response = await post(app, call);
+  assert.equal(response.statusCode, 200, response.body);
+  assert.match(String(response.headers['content-type']), /^application\/json/);
+  const body = response.json() as Json;
+  assert.equal(body.type, (call as { type: string }).type);
+  return body;
+}
+
+/** One agent, one framework in role eng, one running task. */
+function withRunningTask(server: OperatorServer): { agentId: AgentId } {
+  const h = server.harness;
+  const agentId = h.addAgent('cpus:2;mem:512');
+  const { frameworkId } = h.subscribe('web', { role: 'eng', capabilities: [{ type: 'PARTITION_AWARE' }] });
+  const [offer] = h.allocate();
+  h.launch(frameworkId, offer!, [{ id: 't1', resources: parseSimple('cpus:1;mem:64') }]);
+  h.agentUpdate(agentId, frameworkId, 't1', 'TASK_RUNNING');
+  return { agentId };
+}
+
+test('GET_HEALTH, GET_VERSION, GET_MASTER, GET_FLAGS and GET_METRICS', async () => {
+  const { app, shell } = operatorServer();
+  assert.deepEqual(await answer(app, { type: 'GET_HEALTH' }), { type: 'GET_HEALTH', get_health: { healthy: true } });
+  const version = (await answer(app, { type: 'GET_VERSION' })).get_version.version_info;
+  assert.equal(version.version, '1.11.0');
+  assert.deepEqual(Object.keys(version).sort(), ['build_date', 'build_time', 'build_user', 'version'], 'mesos.proto VersionInfo fields only');
+  const master = (await answer(app, { type: 'GET_MASTER' })).get_master;
+  assert.deepEqual(master, { master_info: shell.core.options.masterInfo, start_time: 1, elected_time: 2 });
+  assert.deepEqual((await answer(app, { type: 'GET_FLAGS' })).get_flags.flags, [
+    { name: 'allocation_interval', value: '1secs' },
+    { name: 'log_level', value: 'info' },
+    { name: 'offer_timeout', value: '1mins' },
+    { name: 'port', value: '5050' },
+  ], 'sorted by name, durations as Mesos writes them');
+
+  const metrics = (await answer(app, { type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 5_000_000_000 } } })).get_metrics.metrics as Array<{ name: string; value: number }>;
+  assert.deepEqual(metrics.find((m) => m.name === 'master/uptime_secs'), { name: 'master/uptime_secs', value: 4 });
+  assert.deepEqual(metrics.find((m) => m.name === 'master/operator_event_stream_subscribers'), { name: 'master/operator_event_stream_subscribers', value: 0 });
+  assert.deepEqual(metrics.map((m) => m.name), [...metrics.map((m) => m.name)].sort(), 'sorted by name');
+  assert.ok((await answer(app, { type: 'GET_METRICS', get_metrics: {} })).get_metrics.metrics.length > 10);
+
+  const missing = await post(app, { type: 'GET_METRICS' });
+  assert.equal(missing.statusCode, 400);
+  assert.equal(missing.body, "Failed to validate master::Call: Expecting 'get_metrics' to be present");
+  const badTimeout = await post(app, { type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: '5s' } } });
+  assert.equal(badTimeout.statusCode, 400);
+  assert.match(badTimeout.body, /'get_metrics\.timeout\.nanoseconds' is invalid/);
+  shell.stop();
+});
+
+test('SET_LOGGING_LEVEL raises the level for its duration, GET_LOGGING_LEVEL reads it; bad bodies are 400 naming the field', async () => {
+  const ownLogger = createLogger('test', 'warn');
+  const { app, shell, api } = operatorServer(true, ownLogger);
+  assert.deepEqual(await answer(app, { type: 'GET_LOGGING_LEVEL' }), { type: 'GET_LOGGING_LEVEL', get_logging_level: { level: 0 } });
+  const set = await post(app, { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 2, duration: { nanoseconds: 150_000_000 } } });
+  assert.equal(set.statusCode, 200);
+  assert.equal(set.body, '');
+  assert.equal((await answer(app, { type: 'GET_LOGGING_LEVEL' })).get_logging_level.level, 2);
+  assert.equal(ownLogger.level, 'debug', 'two levels more verbose than warn');
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  assert.equal((await answer(app, { type: 'GET_LOGGING_LEVEL' })).get_logging_level.level, 0, 'back once the duration is over');
+  assert.equal(ownLogger.level, 'warn');
+
+  const cases: Array<[unknown, RegExp]> = [
+    [{ type: 'SET_LOGGING_LEVEL' }, /Expecting 'set_logging_level' to be present/],
+    [{ type: 'SET_LOGGING_LEVEL', set_logging_level: { duration: { nanoseconds: 1 } } }, /Expecting 'set_logging_level\.level' to be present/],
+    [{ type: 'SET_LOGGING_LEVEL', set_logging_level: { level: -1, duration: { nanoseconds: 1 } } }, /'set_logging_level\.level' is invalid/],
+    [{ type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 1 } }, /Expecting 'set_logging_level\.duration' to be present/],
+    [{ type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 1, duration: { nanoseconds: 1.5 } } }, /'set_logging_level\.duration\.nanoseconds' is invalid/],
+  ];
+  for (const [call, message] of cases) {
+    const refused = await post(app, call);
+    assert.equal(refused.statusCode, 400, JSON.stringify(call));
+    assert.match(refused.body, message);
+  }
+  assert.equal(ownLogger.level, 'warn', 'no refused call changed the level');
+  api.stop();
+  shell.stop();
+});
+
+test('GET_STATE, GET_AGENTS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS and GET_ROLES answer the v1 state', async () => {
+  const server = operatorServer();
+  const { app, shell } = server;
+  withRunningTask(server);
+  const core = shell.core;
+  const state = await answer(app, { type: 'GET_STATE' });
+  assert.deepEqual(state.get_state, JSON.parse(JSON.stringify(getState(core))));
+  assert.equal(state.get_state.get_tasks.tasks[0].state, 'TASK_RUNNING');
+  assert.deepEqual((await answer(app, { type: 'GET_AGENTS' })).get_agents, JSON.parse(JSON.stringify(getAgents(core))));
+  assert.deepEqual((await answer(app, { type: 'GET_FRAMEWORKS' })).get_frameworks, JSON.parse(JSON.stringify(getFrameworks(core))));
+  assert.deepEqual((await answer(app, { type: 'GET_EXECUTORS' })).get_executors, JSON.parse(JSON.stringify(getExecutors(core))));
+  assert.deepEqual((await answer(app, { type: 'GET_TASKS' })).get_tasks, JSON.parse(JSON.stringify(getTasks(core))));
+  const roles = (await answer(app, { type: 'GET_ROLES' })).get_roles;
+  assert.deepEqual(roles, JSON.parse(JSON.stringify(getRoles(core))));
+  assert.deepEqual(roles.roles.map((r: Json) => r.name), ['eng']);
+  shell.stop();
+});
+
+test('TEARDOWN: 200 with no body for a subscribed framework; 400 naming the field otherwise', async () => {
+  const server = operatorServer();
+  const { app, shell, harness } = server;
+  const { frameworkId } = harness.subscribe('web');
+  const torn = await post(app, { type: 'TEARDOWN', teardown: { framework_id: { value: frameworkId } } });
+  assert.equal(torn.statusCode, 200);
+  assert.equal(torn.body, '');
+  assert.equal(shell.core.frameworkAccess(frameworkId).kind, 'removed');
+  assert.deepEqual(shell.core.completedFrameworks.map((f) => f.id), [frameworkId]);
+
+  const again = await post(app, { type: 'TEARDOWN', teardown: { framework_id: { value: frameworkId } } });
+  assert.equal(again.statusCode, 400);
+  assert.equal(again.body, `Failed to validate master::Call: teardown.framework_id: no framework found with ID '${frameworkId}' (it was removed already)`);
+  const unknown = await post(app, { type: 'TEARDOWN', teardown: { framework_id: { value: 'nope' } } });
+  assert.equal(unknown.statusCode, 400);
+  assert.equal(unknown.body, "Failed to validate master::Call: teardown.framework_id: no framework found with ID 'nope'");
+  const noBody = await post(app, { type: 'TEARDOWN' });
+  assert.equal(noBody.statusCode, 400);
+  assert.match(noBody.body, /Expecting 'teardown' to be present/);
+  const noId = await post(app, { type: 'TEARDOWN', teardown: {} });
+  assert.equal(noId.statusCode, 400);
+  assert.match(noId.body, /Expecting 'teardown\.framework_id' to be present/);
+  shell.stop();
+});
+
+test('MARK_AGENT_GONE: saved, then applied; 200 again for a gone agent; 404 for an unknown one', async () => {
+  const server = operatorServer();
+  const { app, shell, goneFile } = server;
+  const { agentId } = withRunningTask(server);
+  const gone = await post(app, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } });
+  assert.equal(gone.statusCode, 200);
+  assert.equal(gone.body, '');
+  assert.deepEqual(JSON.parse(readFileSync(goneFile, 'utf8')), { agent_ids: [{ value: agentId }] });
+  assert.equal(shell.core.agentStanding(agentId), 'gone');
+  const tasks = (await answer(app, { type: 'GET_TASKS' })).get_tasks;
+  assert.deepEqual(tasks.completed_tasks.map((t: Json) => [t.task_id.value, t.state]), [['t1', 'TASK_GONE_BY_OPERATOR']]);
+  assert.deepEqual((await answer(app, { type: 'GET_AGENTS' })).get_agents, {});
+
+  const again = await post(app, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } });
+  assert.equal(again.statusCode, 200, 'idempotent, as in Mesos');
+  const unknown = await post(app, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'S99' } } });
+  assert.equal(unknown.statusCode, 404);
+  assert.equal(unknown.body, "mark_agent_gone.agent_id: no registered or unreachable agent with ID 'S99'");
+  const noId = await post(app, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: '' } } });
+  assert.equal(noId.statusCode, 400);
+  assert.match(noId.body, /'mark_agent_gone\.agent_id\.value' is invalid/);
+  shell.stop();
+});
+
+test('MARK_AGENT_GONE whose save fails answers 503 and the agent stays', async () => {
+  const server = operatorServer();
+  const { app, shell, goneFile } = server;
+  const { agentId } = withRunningTask(server);
+  mkdirSync(`${goneFile}.tmp`, { recursive: true }); // A folder where the temporary file goes: the write fails.
+  const failed = await post(app, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } });
+  assert.equal(failed.statusCode, 503);
+  assert.match(failed.body, /Failed to save the gone agents to .*gone-agents\.json: .*EISDIR.*nothing was changed/);
+  assert.equal(shell.core.agentStanding(agentId), 'registered');
+  rmSync(`${goneFile}.tmp`, { recursive: true });
   shell.stop();
 });

@@ -1,0 +1,181 @@
+/**
+ * Goal: the v1 Operator API's view of the master's state (GET_STATE and its parts, GET_ROLES,
+ * GET_MASTER) has Mesos' shapes: master.proto field names, empty lists left out, TimeInfo times,
+ * resources in the endpoint format with their allocation role; tasks sit in the list their life
+ * puts them in; and the one-pass usage of the whole cluster agrees with asking record by record.
+ * Method: scripted clusters through the Harness (a real MasterCore, a manual clock), then the
+ * pure converters of operator-state.ts on its core.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Resource } from '../../../src/api/mesos.js';
+import type { AgentId, FrameworkId } from '../../../src/common/ids.js';
+import {
+  ClusterUsage, getAgents, getFrameworks, getMaster, getRoles, getState, getTasks, RecordUsage,
+} from '../../../src/master/shell/operator-state.js';
+import { Harness, parseSimple } from './harness.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const sorted = (list: readonly Resource[]) => [...list].sort((a, b) => a.name.localeCompare(b.name));
+
+/** One agent running t1 (1 cpu, 128 MB) for framework `web` in role eng; the rest of the agent is offered. */
+function runningCluster(): { h: Harness; agentId: AgentId; frameworkId: FrameworkId } {
+  const h = new Harness();
+  const agentId = h.addAgent('cpus:4;mem:1024;ports:[31000-31009]');
+  const { frameworkId } = h.subscribe('web', { role: 'eng', principal: 'ops' });
+  const [offer] = h.allocate();
+  h.launch(frameworkId, offer!, [{ id: 't1', resources: parseSimple('cpus:1;mem:128') }]);
+  h.agentUpdate(agentId, frameworkId, 't1', 'TASK_RUNNING', 'u1');
+  h.nowMs += 6_000; // Past the decline filter of the launch's leftovers: they are offered again.
+  assert.equal(h.allocate().length, 1);
+  return { h, agentId, frameworkId };
+}
+
+test('an empty master: every listing is an empty message, as protobuf leaves empty lists out', () => {
+  const h = new Harness();
+  assert.deepEqual(getState(h.core), { get_tasks: {}, get_executors: {}, get_frameworks: {}, get_agents: {} });
+  assert.deepEqual(getRoles(h.core), {});
+});
+
+test('GET_STATE: an agent, a framework and its running task', () => {
+  const { h, agentId, frameworkId } = runningCluster();
+  const state = getState(h.core) as Json;
+
+  const [agent, ...otherAgents] = state.get_agents.agents;
+  assert.equal(otherAgents.length, 0);
+  assert.deepEqual(agent.agent_info.id, { value: agentId });
+  assert.equal(agent.agent_info.hostname, 'a1');
+  assert.equal(agent.active, true);
+  assert.equal(agent.version, '1.11.0');
+  assert.equal(agent.pid, 'slave(1)@127.0.0.1:5051');
+  assert.deepEqual(agent.registered_time, { nanoseconds: 1_000_000 * 1e6 }, 'the harness clock starts at 1,000,000 ms');
+  assert.equal(agent.reregistered_time, undefined, 'a first registration');
+  assert.deepEqual(agent.capabilities, [{ type: 'MULTI_ROLE' }, { type: 'HIERARCHICAL_ROLE' }, { type: 'RESERVATION_REFINEMENT' }]);
+  assert.deepEqual(sorted(agent.allocated_resources), [
+    { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: '*', allocation_info: { role: 'eng' } },
+    { name: 'mem', type: 'SCALAR', scalar: { value: 128 }, role: '*', allocation_info: { role: 'eng' } },
+  ]);
+  // Offered: what t1 does not use. Total: everything, unreserved (role "*" in the endpoint format).
+  const offeredCpus = agent.offered_resources.find((r: Resource) => r.name === 'cpus');
+  assert.deepEqual(offeredCpus, { name: 'cpus', type: 'SCALAR', scalar: { value: 3 }, role: '*', allocation_info: { role: 'eng' } });
+  assert.deepEqual(agent.total_resources.find((r: Resource) => r.name === 'ports'), { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31009 }] }, role: '*' });
+
+  const [framework] = state.get_frameworks.frameworks;
+  assert.equal(state.get_frameworks.completed_frameworks, undefined);
+  assert.deepEqual(framework.framework_info, { failover_timeout: 0, checkpoint: false, user: 'u', name: 'web', role: 'eng', principal: 'ops', id: { value: frameworkId } });
+  assert.equal(framework.active, true);
+  assert.equal(framework.connected, true);
+  assert.equal(framework.recovered, false);
+  assert.deepEqual(framework.registered_time, { nanoseconds: 1e12 });
+  assert.equal(framework.unregistered_time, undefined);
+  assert.equal(framework.offers.length, 1);
+  const [offer] = framework.offers;
+  assert.deepEqual(offer.framework_id, { value: frameworkId });
+  assert.deepEqual(offer.agent_id, { value: agentId });
+  assert.deepEqual(offer.allocation_info, { role: 'eng' });
+  assert.deepEqual(offer.url, { scheme: 'http', address: { hostname: 'a1', ip: '127.0.0.1', port: 5051 }, path: '/slave(1)' });
+  assert.deepEqual(sorted(framework.allocated_resources), sorted(agent.allocated_resources));
+  assert.deepEqual(sorted(framework.offered_resources), sorted(agent.offered_resources));
+
+  assert.deepEqual(state.get_executors, {}, 'the built-in command executor is not one the master accounts for');
+  const [task] = state.get_tasks.tasks;
+  assert.equal(task.name, 't1');
+  assert.deepEqual(task.task_id, { value: 't1' });
+  assert.deepEqual(task.framework_id, { value: frameworkId });
+  assert.deepEqual(task.agent_id, { value: agentId });
+  assert.equal(task.state, 'TASK_RUNNING');
+  assert.equal(task.status_update_state, 'TASK_RUNNING');
+  assert.equal(task.status_update_uuid, 'u1');
+  assert.deepEqual(task.statuses.map((s: Json) => s.state), ['TASK_RUNNING']);
+  assert.deepEqual(sorted(task.resources), sorted(agent.allocated_resources));
+  assert.equal(state.get_tasks.completed_tasks, undefined);
+  assert.equal(state.get_tasks.pending_tasks, undefined);
+});
+
+test('GET_TASKS: a finished and acknowledged task is completed; a torn-down framework keeps its tasks there; unreachable ones apart', () => {
+  const { h, agentId, frameworkId } = runningCluster();
+  h.agentUpdate(agentId, frameworkId, 't1', 'TASK_FINISHED', 'u2');
+  assert.deepEqual((getTasks(h.core) as Json).tasks.map((t: Json) => t.state), ['TASK_FINISHED'], 'listed until acknowledged');
+  h.call(frameworkId, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: agentId }, task_id: { value: 't1' }, uuid: 'u2' } });
+  const acknowledged = getTasks(h.core) as Json;
+  assert.equal(acknowledged.tasks, undefined);
+  assert.deepEqual(acknowledged.completed_tasks.map((t: Json) => [t.task_id.value, t.state]), [['t1', 'TASK_FINISHED']]);
+
+  // A partition-aware framework on a second agent that stops answering pings: its task is unreachable.
+  const lonely = h.addAgent('cpus:2;mem:512', 'a2');
+  const { frameworkId: paId } = h.subscribe('pa', { role: 'pa', capabilities: [{ type: 'PARTITION_AWARE' }] });
+  h.nowMs += 6_000;
+  const offers = h.allocate().filter((o) => o.framework_id.value === paId && o.agent_id.value === lonely);
+  h.launch(paId, offers[0]!, [{ id: 'p1', resources: parseSimple('cpus:1;mem:64') }]);
+  h.agentUpdate(lonely, paId, 'p1', 'TASK_RUNNING');
+  for (let tick = 0; tick <= h.core.options.maxAgentPingTimeouts; tick++) {
+    h.step({ kind: 'ping-tick' });
+    h.step({ kind: 'agent-call', agentId, call: { type: 'PONG' } }); // a1 answers, a2 does not
+  }
+  const partitioned = getTasks(h.core) as Json;
+  assert.deepEqual(partitioned.unreachable_tasks.map((t: Json) => [t.task_id.value, t.state]), [['p1', 'TASK_UNREACHABLE']]);
+  assert.deepEqual((getAgents(h.core) as Json).agents.map((a: Json) => a.agent_info.id.value), [agentId], 'the unreachable agent is not listed');
+
+  h.step({ kind: 'teardown-framework', frameworkId: paId });
+  const frameworks = getFrameworks(h.core) as Json;
+  assert.deepEqual(frameworks.completed_frameworks.map((f: Json) => [f.framework_info.name, f.active, f.connected]), [['pa', false, false]]);
+  assert.ok(frameworks.completed_frameworks[0].unregistered_time.nanoseconds > 0);
+  const afterTeardown = getTasks(h.core) as Json;
+  assert.equal(afterTeardown.unreachable_tasks, undefined);
+  assert.deepEqual(afterTeardown.completed_tasks.map((t: Json) => [t.task_id.value, t.state]), [['t1', 'TASK_FINISHED'], ['p1', 'TASK_KILLED']]);
+});
+
+test('one pass over the cluster agrees with asking record by record (tasks, executors, offers, reservations)', () => {
+  const h = new Harness();
+  const a1 = h.addAgent('cpus:8;mem:4096;cpus(eng):2', 'a1');
+  const a2 = h.addAgent('cpus:4;mem:2048', 'a2');
+  const web = h.subscribe('web', { role: 'eng' }).frameworkId;
+  const batch = h.subscribe('batch', { roles: ['ops', 'ops/nightly'], capabilities: [{ type: 'MULTI_ROLE' }] }).frameworkId;
+  const offers = h.allocate();
+  for (const offer of offers) {
+    const executor = { executor_id: { value: `e-${offer.agent_id.value}` }, command: { value: 'exec' }, resources: parseSimple('cpus:0.5;mem:64') };
+    // A task of the framework's own executor: the harness's default command is unset.
+    const task = { id: `t-${offer.id.value}`, resources: parseSimple('cpus:1;mem:100'), executor, command: undefined };
+    h.launch(offer.framework_id.value as FrameworkId, offer, [task as unknown as { id: string }]);
+  }
+  h.nowMs += 6_000;
+  h.allocate();
+  const bulk = new ClusterUsage(h.core);
+  const single = new RecordUsage(h.core);
+  for (const agent of h.core.agents.values()) {
+    assert.deepEqual(sorted(bulk.usedOn(agent)), sorted(single.usedOn(agent)), `used on ${agent.id}`);
+    assert.deepEqual(sorted(bulk.offeredOn(agent.id)), sorted(single.offeredOn(agent.id)), `offered on ${agent.id}`);
+  }
+  for (const framework of h.core.frameworks.values()) {
+    assert.deepEqual(sorted(bulk.usedBy(framework)), sorted(single.usedBy(framework)), `used by ${framework.id}`);
+    assert.deepEqual(sorted(bulk.offeredTo(framework)), sorted(single.offeredTo(framework)), `offered to ${framework.id}`);
+    assert.ok(single.usedBy(framework).length > 0, 'each framework runs something');
+  }
+  assert.ok([a1, a2].every((id) => single.usedOn(h.core.agents.get(id)!).length > 0));
+  assert.deepEqual(new Set([web, batch]).size, 2);
+});
+
+test('GET_ROLES: subscribed, weighted, quota\'d and reserved roles, sorted, with what is allocated or offered to each', () => {
+  const h = new Harness();
+  h.addAgent('cpus:4;mem:1024;cpus(res):1', 'a1');
+  const { frameworkId } = h.subscribe('web', { role: 'eng' });
+  h.step({ kind: 'update-weights', weights: [{ role: 'ops', weight: 2.5 }] });
+  h.step({ kind: 'update-quota', update: [{ role: 'dev', spec: { guarantees: {}, limits: { cpus: 1 } } }] });
+  const [offer] = h.allocate();
+  assert.ok(offer);
+  const roles = (getRoles(h.core) as Json).roles;
+  assert.deepEqual(roles.map((r: Json) => [r.name, r.weight]), [['dev', 1], ['eng', 1], ['ops', 2.5], ['res', 1]]);
+  const eng = roles.find((r: Json) => r.name === 'eng');
+  assert.deepEqual(eng.frameworks, [{ value: frameworkId }]);
+  assert.deepEqual(eng.resources.find((r: Resource) => r.name === 'cpus'), { name: 'cpus', type: 'SCALAR', scalar: { value: 4 }, role: '*', allocation_info: { role: 'eng' } });
+  const ops = roles.find((r: Json) => r.name === 'ops');
+  assert.equal(ops.frameworks, undefined);
+  assert.equal(ops.resources, undefined);
+});
+
+test('GET_MASTER: the MasterInfo and start and election times in seconds', () => {
+  const h = new Harness();
+  const identity = { version: '1.11.0', buildDate: '', startTimeMs: 1_500, electedTimeMs: 2_250, pid: 'master@m1:5050', hostname: 'm1', flags: {} };
+  assert.deepEqual(getMaster(h.core, identity), { master_info: h.core.options.masterInfo, start_time: 1.5, elected_time: 2.25 });
+});
