@@ -17,8 +17,11 @@ export function UsageBar({ name, used, total }: { name: string; used: number; to
   );
 }
 
-/** A table of resources, one row per name, one column per labelled amount set. */
-export function ResourceTable({ columns }: { columns: ReadonlyArray<[string, ResourceAmounts]> }) {
+/**
+ * A table of resources, one row per name, one column per labelled amount set. A name missing from
+ * a column reads as 0, or as blank for columns marked 'unknown-blank' (what is not measured).
+ */
+export function ResourceTable({ columns }: { columns: ReadonlyArray<[string, ResourceAmounts] | [string, ResourceAmounts, 'unknown-blank']> }) {
   const names = resourceNames(...columns.map(([, amounts]) => amounts));
   if (names.length === 0) return <p className="muted">No resources.</p>;
   return (
@@ -30,7 +33,10 @@ export function ResourceTable({ columns }: { columns: ReadonlyArray<[string, Res
         {names.map((name) => (
           <tr key={name}>
             <td>{name}</td>
-            {columns.map(([label, amounts]) => <td key={label}>{formatAmount(name, amounts[name] ?? 0)}</td>)}
+            {columns.map(([label, amounts, missing]) => {
+              const value = amounts[name];
+              return <td key={label}>{value === undefined && missing === 'unknown-blank' ? '' : formatAmount(name, value ?? 0)}</td>;
+            })}
           </tr>
         ))}
       </tbody>

@@ -151,13 +151,14 @@ function frameworkRecord(entry: FrameworkEntry, removed: boolean): FrameworkReco
   };
 }
 
-function keptStatuses(statuses: readonly TaskStatus[]): TaskStatus[] {
-  if (statuses.length <= STATUSES_PER_TASK_MAX) return [...statuses];
+function keptStatuses(statuses: TaskStatus[]): TaskStatus[] {
+  if (statuses.length <= STATUSES_PER_TASK_MAX) return statuses;
   // The first status says how the task began; the rest are the latest.
   return [statuses[0] as TaskStatus, ...statuses.slice(statuses.length - STATUSES_PER_TASK_MAX + 1)];
 }
 
 function taskRecord(task: Task, changeSeq: number): TaskRecord {
+  // The event's own array is kept (not copied): events are parsed for this picture alone.
   const statuses = keptStatuses(task.statuses ?? []);
   const first = task.resources?.[0];
   return {

@@ -32,11 +32,13 @@ export function fromMilli(totals: ReadonlyMap<string, number>): ResourceAmounts 
   return out;
 }
 
-/** One amount per resource name. */
+/** One amount per resource name. Called for every task of a snapshot, so it builds one plain object and nothing else. */
 export function sumResources(resources: readonly Resource[] | undefined): ResourceAmounts {
-  const totals = new Map<string, number>();
-  addResourcesMilli(totals, resources);
-  return fromMilli(totals);
+  const out: ResourceAmounts = {};
+  if (resources === undefined) return out;
+  for (const resource of resources) out[resource.name] = (out[resource.name] ?? 0) + amountMilli(resource);
+  for (const name in out) out[name] = (out[name] as number) / MILLI;
+  return out;
 }
 
 /** Names present in any of the amounts, main ones first. */

@@ -16,11 +16,13 @@ export function OverviewView() {
   if (!state.subscribed) return <WaitingForMaster />;
   const usage = usageOf(state);
   const latest = samples[samples.length - 1];
+  // Offered and idle come from the metrics, which the master keeps for the charted resources only.
   const offered: Record<string, number> = {};
   const idle: Record<string, number> = {};
   for (const name of CHARTED_RESOURCES) {
-    offered[name] = latest?.resources[name].offered ?? 0;
-    idle[name] = latest?.resources[name].idle ?? 0;
+    if (!latest) continue;
+    offered[name] = latest.resources[name].offered;
+    idle[name] = latest.resources[name].idle;
   }
   // GPUs are charted only where the cluster has some.
   const charted = CHARTED_RESOURCES.filter((name) => name !== 'gpus' || samples.some((sample) => sample.resources.gpus.total > 0));
@@ -47,7 +49,7 @@ export function OverviewView() {
       </div>
       <h2>Resources now</h2>
       <div className="panel">
-        <ResourceTable columns={[['Total', usage.total], ['Used by tasks', usage.used], ['Offered', offered], ['Idle', idle]]} />
+        <ResourceTable columns={[['Total', usage.total], ['Used by tasks', usage.used], ['Offered', offered, 'unknown-blank'], ['Idle', idle, 'unknown-blank']]} />
       </div>
       <div className="panel">
         <Facts items={[

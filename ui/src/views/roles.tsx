@@ -81,6 +81,7 @@ export function RolesView() {
     <>
       <h1>Roles</h1>
       {polled.error ? <p className="error">{polled.error}</p> : null}
+      {polled.loading ? <p className="muted">Asking the master for weights and quota…</p> : null}
       {data?.rolesError ? <p className="muted">/master/roles: {data.rolesError}</p> : null}
       <div className="panel">
         <table className="plain" data-testid="roles-table">
@@ -95,7 +96,7 @@ export function RolesView() {
               return (
                 <tr key={name} data-role={name}>
                   <td className="mono">{name}</td>
-                  <td>{data ? (data.weights.get(name) ?? role?.weight ?? 1) : ''}</td>
+                  <td data-testid="role-weight">{data ? (data.weights.get(name) ?? role?.weight ?? 1) : ''}</td>
                   <td>{role?.frameworks?.length ?? frameworks}</td>
                   <td>{amounts(usage.usedByRole.get(name))}</td>
                   <td>{amounts(role?.allocated ?? role?.resources)}</td>
