@@ -51,6 +51,7 @@ interface Allocation {
 }
 
 interface AgentState {
+  readonly id: AgentId;
   total: Resource[];
   /** What each framework was allocated (offered or used) on the agent. */
   allocated: Map<FrameworkId, Allocation[]>;
@@ -65,6 +66,9 @@ interface AgentState {
   returned: Allocation | null;
   active: boolean;
 }
+
+/** A role's frameworks, each client carrying its framework's state. */
+type FrameworkSorter = DrfSorter<FrameworkState>;
 
 interface OfferFilter {
   untilMs: number;
@@ -87,9 +91,9 @@ export class DrfAllocator implements Allocator {
   private readonly agents = new Map<AgentId, AgentState>();
   private readonly frameworks = new Map<FrameworkId, FrameworkState>();
   /** Roles by weighted dominant share; a role is a client while a framework is in it. */
-  private readonly roleSorter: DrfSorter;
+  private readonly roleSorter: DrfSorter<FrameworkSorter>;
   /** Per role, its frameworks by dominant share. */
-  private readonly frameworkSorters = new Map<string, DrfSorter>();
+  private readonly frameworkSorters = new Map<string, FrameworkSorter>();
   private readonly quota = new QuotaBook();
   /** Scalars reserved on agents, by reservation role (allocated or not). */
   private readonly reservedByRole = new Map<string, number[]>();
@@ -165,7 +169,7 @@ export class DrfAllocator implements Allocator {
   addAgent(agentId: AgentId, options: AgentOptions): void {
     this.removeAgent(agentId);
     const total = unallocated(options.total);
-    const agent: AgentState = { total, allocated: new Map(), free: total, returned: null, hasGpus: hasGpus(total), active: true };
+    const agent: AgentState = { id: agentId, total, allocated: new Map(), free: total, returned: null, hasGpus: hasGpus(total), active: true };
     this.agents.set(agentId, agent);
     this.changeClusterTotal(agent.total, 1);
     this.chargeReservations(agent.total, 1);
@@ -286,21 +290,21 @@ export class DrfAllocator implements Allocator {
 
   allocate(nowMs: number): OfferDecision[] {
     const decisions: OfferDecision[] = [];
-    const agentIds: AgentId[] = [];
-    for (const [agentId, agent] of this.agents) if (agent.active && this.isAllocatable(agent.free)) agentIds.push(agentId);
+    const agents: AgentState[] = [];
+    for (const agent of this.agents.values()) if (agent.active && this.isAllocatable(agent.free)) agents.push(agent);
     // Random agent order, as Mesos shuffles, so one framework does not always get the same agents.
-    this.rng.shuffle(agentIds);
+    this.rng.shuffle(agents);
     if (this.quota.size === 0) {
-      for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions, null);
+      agents.forEach(this.agentWalker(nowMs, decisions, null));
       return this.counted(decisions);
     }
     // With quota, two stages as in Mesos: first roles whose guarantees are unmet get up to them,
     // then everyone by fair share, within limits, leaving free what unmet guarantees still need.
-    const cycle: QuotaCycle = { stage: 1, ...this.quotaCycleState(agentIds), parked: [] };
+    const cycle: QuotaCycle = { stage: 1, ...this.quotaCycleState(agents), parked: [] };
     for (const stage of [1, 2] as const) {
       if (stage === 1 && !this.quota.hasUnmetGuarantees) continue;
       cycle.stage = stage;
-      for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions, cycle);
+      agents.forEach(this.agentWalker(nowMs, decisions, cycle));
       for (const role of cycle.parked.splice(0)) this.roleSorter.activate(role);
     }
     return this.counted(mergeDecisions(decisions));
@@ -356,11 +360,11 @@ export class DrfAllocator implements Allocator {
   }
 
   /** Unreserved free scalars over the given agents, by slot, and the roles free reserved resources there belong to. */
-  private quotaCycleState(agentIds: readonly AgentId[]): Pick<QuotaCycle, 'unreservedFree' | 'reservedFreeRoles'> {
+  private quotaCycleState(agents: readonly AgentState[]): Pick<QuotaCycle, 'unreservedFree' | 'reservedFreeRoles'> {
     const unreservedFree: number[] = [];
     const reservedFreeRoles = new Set<string>();
-    for (const agentId of agentIds) {
-      for (const resource of (this.agents.get(agentId) as AgentState).free) {
+    for (const agent of agents) {
+      for (const resource of agent.free) {
         if (resource.reservations !== undefined) reservedFreeRoles.add(reservationRole(resource));
         else if (resource.type === 'SCALAR') addToVector(unreservedFree, resource.name, resource.scalar?.value ?? 0);
       }
@@ -381,14 +385,16 @@ export class DrfAllocator implements Allocator {
   }
 
   /**
-   * Offers an agent's free resources down the order of roles, then of frameworks within each: the
-   * first framework role that may take something (allocatable, not filtered) gets all of it it
-   * may have. Resources only other roles may have (reserved to them) go on down the order.
+   * A cycle's walker: offers an agent's free resources down the order of roles, then of
+   * frameworks within each: the first framework role that may take something (allocatable, not
+   * filtered) gets all of it it may have. Resources only other roles may have (reserved to them)
+   * go on down the order. Its visitors are made once per cycle, not once per agent.
    */
-  private allocateAgent(agentId: AgentId, agent: AgentState, nowMs: number, decisions: OfferDecision[], cycle: QuotaCycle | null): void {
+  private agentWalker(nowMs: number, decisions: OfferDecision[], cycle: QuotaCycle | null): (agent: AgentState) => void {
+    let agent: AgentState;
+    let role: string;
     let taken: OfferDecision | null = null;
-    const tryClient = (frameworkId: FrameworkId, role: string): boolean => {
-      const framework = this.frameworks.get(frameworkId) as FrameworkState;
+    const tryClient = (frameworkId: string, framework: FrameworkState): boolean => {
       let offerable = offerableTo(agent.free, role);
       if (!framework.capabilities.all) {
         const allowed = forCapabilities(offerable, framework.capabilities, agent.hasGpus);
@@ -400,43 +406,47 @@ export class DrfAllocator implements Allocator {
         if (bounded === null) return false;
         offerable = bounded;
       }
-      if (!this.isAllocatable(offerable) || this.isFiltered(framework, role, agentId, offerable, nowMs)) return false;
+      if (!this.isAllocatable(offerable) || this.isFiltered(framework, role, agent.id, offerable, nowMs)) return false;
       const reused = agent.returned;
       const allocation = reused !== null && reused.bare === offerable && reused.parts[0]?.role === role
         ? reused
         : { resources: withAllocationRole(offerable, role), bare: offerable, parts: [{ role, ...scalarVectors(offerable) }] };
-      this.allocateOn(agent, frameworkId, allocation);
+      this.allocateOn(agent, frameworkId as FrameworkId, allocation);
       if (cycle !== null) (allocation.parts[0] as Allocation['parts'][number]).unreserved.forEach((amount, slot) => {
         cycle.unreservedFree[slot] = Math.round(((cycle.unreservedFree[slot] ?? 0) - amount) * 1000) / 1000;
       });
-      taken = { frameworkId, agentId, role, resources: allocation.resources as Resource[] };
+      taken = { frameworkId: frameworkId as FrameworkId, agentId: agent.id, role, resources: allocation.resources as Resource[] };
       return true;
     };
     // A role done for the stage leaves the order until the stage ends (the walk stops to let it
     // go, as the order may not change under a walk), so later agents do not pass it again.
     let done: string | null = null;
-    const tryRole = (role: string): boolean => {
-      if (cycle !== null && this.isDoneForStage(role, cycle)) {
-        done = role;
+    const tryRole = (candidate: string, sorter: FrameworkSorter): boolean => {
+      if (cycle !== null && this.isDoneForStage(candidate, cycle)) {
+        done = candidate;
         return true;
       }
-      return this.frameworkSorters.get(role)?.visit((frameworkId) => tryClient(frameworkId as FrameworkId, role)) ?? false;
+      role = candidate;
+      return sorter.visit(tryClient);
     };
-    // Each pass hands out everything some role may have, so the passes are bounded by the roles.
-    for (let pass = 0; pass <= this.frameworkSorters.size; pass++) {
-      taken = null;
-      done = null;
-      this.roleSorter.visit(tryRole);
-      if (done !== null && cycle !== null) {
-        this.roleSorter.deactivate(done);
-        cycle.parked.push(done);
-        pass--;
-        continue;
+    return (next: AgentState): void => {
+      agent = next;
+      // Each pass hands out everything some role may have, so the passes are bounded by the roles.
+      for (let pass = 0; pass <= this.frameworkSorters.size; pass++) {
+        taken = null;
+        done = null;
+        this.roleSorter.visit(tryRole);
+        if (done !== null && cycle !== null) {
+          this.roleSorter.deactivate(done);
+          cycle.parked.push(done);
+          pass--;
+          continue;
+        }
+        if (taken === null) return;
+        decisions.push(taken);
+        if (!this.isAllocatable(agent.free)) return;
       }
-      if (taken === null) return;
-      decisions.push(taken);
-      if (!this.isAllocatable(agent.free)) return;
-    }
+    };
   }
 
   /**
@@ -594,25 +604,25 @@ export class DrfAllocator implements Allocator {
         this.leaveRole(frameworkId, role, sorter);
         continue;
       }
-      sorter.add(frameworkId);
+      sorter.add(frameworkId, framework);
       if (wanted && framework.active && !framework.suppressedRoles.has(role)) sorter.activate(frameworkId);
       else sorter.deactivate(frameworkId);
     }
   }
 
-  private frameworkSorterOf(role: string): DrfSorter {
+  private frameworkSorterOf(role: string): FrameworkSorter {
     let sorter = this.frameworkSorters.get(role);
     if (!sorter) {
-      sorter = new DrfSorter({ hierarchical: false, excludedResourceNames: this.excludedResourceNames, total: this.sharedTotal });
+      sorter = new DrfSorter<FrameworkState>({ hierarchical: false, excludedResourceNames: this.excludedResourceNames, total: this.sharedTotal });
       this.frameworkSorters.set(role, sorter);
-      this.roleSorter.add(role);
+      this.roleSorter.add(role, sorter);
       this.roleSorter.activate(role);
     }
     return sorter;
   }
 
   /** Takes a framework, and whatever it still holds there, out of a role; a role nobody is in is forgotten. */
-  private leaveRole(frameworkId: FrameworkId, role: string, sorter: DrfSorter): void {
+  private leaveRole(frameworkId: FrameworkId, role: string, sorter: FrameworkSorter): void {
     this.roleSorter.unallocated(role, sorter.allocation(frameworkId));
     sorter.remove(frameworkId);
     if (sorter.size > 0) return;
@@ -627,7 +637,7 @@ export class DrfAllocator implements Allocator {
         const sorter = this.frameworkSorterOf(role);
         if (!sorter.contains(frameworkId)) {
           // Resources of a role the framework is not (or no longer) subscribed to: tracked, never offered.
-          sorter.add(frameworkId);
+          sorter.add(frameworkId, this.frameworks.get(frameworkId));
         }
         sorter.allocatedVector(frameworkId, amounts);
         this.roleSorter.allocatedVector(role, amounts);
