@@ -65,6 +65,11 @@ interface AgentState {
    */
   returned: Allocation | null;
   active: boolean;
+  /**
+   * The free list last found allocatable and plain (no GPUs, nothing that a framework's capabilities might
+   * withhold), so a cycle checks each free list once, not once per candidate.
+   */
+  checkedFree: readonly Resource[] | null;
 }
 
 /** A role's frameworks, each client carrying its framework's state. */
@@ -169,7 +174,7 @@ export class DrfAllocator implements Allocator {
   addAgent(agentId: AgentId, options: AgentOptions): void {
     this.removeAgent(agentId);
     const total = unallocated(options.total);
-    const agent: AgentState = { id: agentId, total, allocated: new Map(), free: total, returned: null, hasGpus: hasGpus(total), active: true };
+    const agent: AgentState = { id: agentId, total, allocated: new Map(), free: total, returned: null, hasGpus: hasGpus(total), active: true, checkedFree: null };
     this.agents.set(agentId, agent);
     this.changeClusterTotal(agent.total, 1);
     this.chargeReservations(agent.total, 1);
@@ -291,7 +296,7 @@ export class DrfAllocator implements Allocator {
   allocate(nowMs: number): OfferDecision[] {
     const decisions: OfferDecision[] = [];
     const agents: AgentState[] = [];
-    for (const agent of this.agents.values()) if (agent.active && this.isAllocatable(agent.free)) agents.push(agent);
+    for (const agent of this.agents.values()) if (agent.active && this.isAllocatableFree(agent)) agents.push(agent);
     // Random agent order, as Mesos shuffles, so one framework does not always get the same agents.
     this.rng.shuffle(agents);
     if (this.quota.size === 0) {
@@ -396,7 +401,8 @@ export class DrfAllocator implements Allocator {
     let taken: OfferDecision | null = null;
     const tryClient = (frameworkId: string, framework: FrameworkState): boolean => {
       let offerable = offerableTo(agent.free, role);
-      if (!framework.capabilities.all) {
+      const checked = offerable === agent.checkedFree;
+      if (!framework.capabilities.all && !checked) {
         const allowed = forCapabilities(offerable, framework.capabilities, agent.hasGpus);
         if (allowed === null) return false;
         offerable = allowed;
@@ -406,7 +412,7 @@ export class DrfAllocator implements Allocator {
         if (bounded === null) return false;
         offerable = bounded;
       }
-      if (!this.isAllocatable(offerable) || this.isFiltered(framework, role, agent.id, offerable, nowMs)) return false;
+      if (!(checked || this.isAllocatable(offerable)) || this.isFiltered(framework, role, agent.id, offerable, nowMs)) return false;
       const reused = agent.returned;
       const allocation = reused !== null && reused.bare === offerable && reused.parts[0]?.role === role
         ? reused
@@ -473,6 +479,15 @@ export class DrfAllocator implements Allocator {
     return shrink(offerable, cap, false);
   }
 
+
+  /** Whether an agent's free list is allocatable, remembering a plain one that is (see `checkedFree`). */
+  private isAllocatableFree(agent: AgentState): boolean {
+    const free = agent.free;
+    if (free === agent.checkedFree) return true;
+    if (!this.isAllocatable(free)) return false;
+    if (!agent.hasGpus && free.every(PLAIN.allows)) agent.checkedFree = free;
+    return true;
+  }
 
   /** Whether a list meets the minimum allocatable resources: every quantity of at least one set. */
   private isAllocatable(resources: readonly Resource[]): boolean {
@@ -684,6 +699,9 @@ function capabilitiesOf(names: readonly string[] = []): Capabilities {
     && (capabilities.shared || r.shared === undefined);
   return { ...capabilities, all: Object.values(capabilities).every(Boolean), allows };
 }
+
+/** What a framework without capabilities may be offered: a list all of which it may have is plain. */
+const PLAIN = capabilitiesOf();
 
 const hasGpus = (total: readonly Resource[]): boolean => total.some((r) => r.name === 'gpus' && (r.scalar?.value ?? 0) > 0);
 
