@@ -18,7 +18,7 @@ import type { AgentOptions, Allocator, AllocatorBrief, AllocatorExplanation, Fra
 import { addToVector, addVector, DrfSorter, namedAmounts, SharedTotal, slotOf, type ResourceVector } from './drf-sorter.js';
 import { QuotaBook, type QuotaSpec } from './quota.js';
 import {
-  addAll, allocatedTo, availableFor, contains, isEmpty, reservationRole, subtractAll, unallocated, withAllocationRole,
+  addAll, allocatedTo, availableFor, contains, isEmpty, reservationRole, subtractAll, subtractAllocated, unallocated, withAllocationRole,
   type Quantities,
 } from './resource-math.js';
 
@@ -43,11 +43,23 @@ export interface DrfAllocatorOptions {
  * nearly always exactly one of them (a declined offer, an offer's task ending), and then it can
  * be taken out as it was put in, without arithmetic.
  */
-interface Allocation {
-  resources: readonly Resource[];
-  bare: readonly Resource[];
-  /** Scalar amounts per allocation role, as the sorters count them, and the unreserved part, as quota counts it. */
-  parts: ReadonlyArray<{ role: string; amounts: ResourceVector; unreserved: ResourceVector }>;
+class Allocation {
+  constructor(
+    readonly resources: readonly Resource[],
+    private bareList: readonly Resource[] | null,
+    /** Scalar amounts per allocation role, as the sorters count them, and the unreserved part, as quota counts it. */
+    readonly parts: ReadonlyArray<{ role: string; amounts: ResourceVector; unreserved: ResourceVector }>,
+  ) {}
+
+  /** The resources without allocation_info, built when first asked for: most tasks' never are. */
+  get bare(): readonly Resource[] {
+    return (this.bareList ??= unallocated(this.resources));
+  }
+
+  /** The bare list if it was built (or given), else null. */
+  get builtBare(): readonly Resource[] | null {
+    return this.bareList;
+  }
 }
 
 interface AgentState {
@@ -245,7 +257,8 @@ export class DrfAllocator implements Allocator {
     if (held) held.push(allocation);
     else agent.allocated.set(frameworkId, [allocation]);
     // The whole of what was free is the common case (one offer takes an unreserved agent).
-    agent.free = allocation.bare === agent.free ? [] : subtractAll(agent.free, allocation.bare);
+    const bare = allocation.builtBare;
+    agent.free = bare === agent.free ? [] : bare !== null ? subtractAll(agent.free, bare) : subtractAllocated(agent.free, allocation.resources);
     this.trackClient(frameworkId, allocation, +1);
   }
 
@@ -416,7 +429,7 @@ export class DrfAllocator implements Allocator {
       const reused = agent.returned;
       const allocation = reused !== null && reused.bare === offerable && reused.parts[0]?.role === role
         ? reused
-        : { resources: withAllocationRole(offerable, role), bare: offerable, parts: [{ role, ...scalarVectors(offerable) }] };
+        : new Allocation(withAllocationRole(offerable, role), offerable, [{ role, ...scalarVectors(offerable) }]);
       this.allocateOn(agent, frameworkId as FrameworkId, allocation);
       if (cycle !== null) (allocation.parts[0] as Allocation['parts'][number]).unreserved.forEach((amount, slot) => {
         cycle.unreservedFree[slot] = Math.round(((cycle.unreservedFree[slot] ?? 0) - amount) * 1000) / 1000;
@@ -731,7 +744,7 @@ function allocationOf(resources: readonly Resource[]): Allocation {
   const parts = resources.every((resource) => (resource.allocation_info?.role ?? '*') === role)
     ? [{ role, ...scalarVectors(resources) }]
     : [...allocatedTo(resources)].map(([partRole, roleResources]) => ({ role: partRole, ...scalarVectors(roleResources) }));
-  return { resources, bare: unallocated(resources), parts };
+  return new Allocation(resources, null, parts);
 }
 
 /** Scalar amounts of a list, all and unreserved only (the same vector when nothing is reserved). */
