@@ -184,7 +184,8 @@ export class DrfAllocator implements Allocator {
   }
 
   addAgent(agentId: AgentId, options: AgentOptions): void {
-    this.removeAgent(agentId);
+    // An agent added again (its total changed while it was away) keeps its decline filters.
+    this.dropAgent(agentId);
     const total = unallocated(options.total);
     const agent: AgentState = { id: agentId, total, allocated: new Map(), free: total, returned: null, hasGpus: hasGpus(total), active: true, checkedFree: null };
     this.agents.set(agentId, agent);
@@ -194,14 +195,22 @@ export class DrfAllocator implements Allocator {
   }
 
   removeAgent(agentId: AgentId): void {
+    if (!this.dropAgent(agentId)) return;
+    // Filters on it would never be looked at again, so never expire: they go with it.
+    for (const framework of this.frameworks.values()) for (const byAgent of framework.filters.values()) byAgent.delete(agentId);
+  }
+
+  /** Takes an agent and what is allocated on it out of the allocator; false when it was not there. */
+  private dropAgent(agentId: AgentId): boolean {
     const agent = this.agents.get(agentId);
-    if (!agent) return;
+    if (!agent) return false;
     for (const [frameworkId, held] of agent.allocated) {
       for (const allocation of held) this.trackClient(frameworkId, allocation, -1);
     }
     this.agents.delete(agentId);
     this.changeClusterTotal(agent.total, -1);
     this.chargeReservations(agent.total, -1);
+    return true;
   }
 
   updateAgent(agentId: AgentId, total: readonly Resource[]): void {
@@ -587,7 +596,8 @@ export class DrfAllocator implements Allocator {
     const framework = this.frameworks.get(frameworkId);
     if (!framework) return null;
     let filteredAgents = 0;
-    for (const filter of framework.filters.get(role)?.values() ?? []) if (filter.untilMs > nowMs) filteredAgents++;
+    // Only agents that could be offered count: a filter outlives its agent's disconnection.
+    for (const [agentId, filter] of framework.filters.get(role) ?? []) if (filter.untilMs > nowMs && this.agents.get(agentId)?.active) filteredAgents++;
     return { ...this.standing(frameworkId, framework, role), filteredAgents };
   }
 
