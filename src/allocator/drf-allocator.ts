@@ -18,7 +18,7 @@ import type { AgentOptions, Allocator, AllocatorBrief, AllocatorExplanation, Fra
 import { addToVector, addVector, DrfSorter, namedAmounts, SharedTotal, slotOf, type ResourceVector } from './drf-sorter.js';
 import { QuotaBook, type QuotaSpec } from './quota.js';
 import {
-  addAll, allocatedTo, availableFor, contains, isEmpty, reservationRole, subtractAll, unallocated, withAllocationRole,
+  addAll, allocatedTo, availableFor, contains, isEmpty, reservationRole, subtractAll, subtractAllocated, unallocated, withAllocationRole,
   type Quantities,
 } from './resource-math.js';
 
@@ -43,14 +43,27 @@ export interface DrfAllocatorOptions {
  * nearly always exactly one of them (a declined offer, an offer's task ending), and then it can
  * be taken out as it was put in, without arithmetic.
  */
-interface Allocation {
-  resources: readonly Resource[];
-  bare: readonly Resource[];
-  /** Scalar amounts per allocation role, as the sorters count them, and the unreserved part, as quota counts it. */
-  parts: ReadonlyArray<{ role: string; amounts: ResourceVector; unreserved: ResourceVector }>;
+class Allocation {
+  constructor(
+    readonly resources: readonly Resource[],
+    private bareList: readonly Resource[] | null,
+    /** Scalar amounts per allocation role, as the sorters count them, and the unreserved part, as quota counts it. */
+    readonly parts: ReadonlyArray<{ role: string; amounts: ResourceVector; unreserved: ResourceVector }>,
+  ) {}
+
+  /** The resources without allocation_info, built when first asked for: most tasks' never are. */
+  get bare(): readonly Resource[] {
+    return (this.bareList ??= unallocated(this.resources));
+  }
+
+  /** The bare list if it was built (or given), else null. */
+  get builtBare(): readonly Resource[] | null {
+    return this.bareList;
+  }
 }
 
 interface AgentState {
+  readonly id: AgentId;
   total: Resource[];
   /** What each framework was allocated (offered or used) on the agent. */
   allocated: Map<FrameworkId, Allocation[]>;
@@ -64,7 +77,15 @@ interface AgentState {
    */
   returned: Allocation | null;
   active: boolean;
+  /**
+   * The free list last found allocatable and plain (no GPUs, nothing that a framework's capabilities might
+   * withhold), so a cycle checks each free list once, not once per candidate.
+   */
+  checkedFree: readonly Resource[] | null;
 }
+
+/** A role's frameworks, each client carrying its framework's state. */
+type FrameworkSorter = DrfSorter<FrameworkState>;
 
 interface OfferFilter {
   untilMs: number;
@@ -87,9 +108,9 @@ export class DrfAllocator implements Allocator {
   private readonly agents = new Map<AgentId, AgentState>();
   private readonly frameworks = new Map<FrameworkId, FrameworkState>();
   /** Roles by weighted dominant share; a role is a client while a framework is in it. */
-  private readonly roleSorter: DrfSorter;
+  private readonly roleSorter: DrfSorter<FrameworkSorter>;
   /** Per role, its frameworks by dominant share. */
-  private readonly frameworkSorters = new Map<string, DrfSorter>();
+  private readonly frameworkSorters = new Map<string, FrameworkSorter>();
   private readonly quota = new QuotaBook();
   /** Scalars reserved on agents, by reservation role (allocated or not). */
   private readonly reservedByRole = new Map<string, number[]>();
@@ -163,9 +184,10 @@ export class DrfAllocator implements Allocator {
   }
 
   addAgent(agentId: AgentId, options: AgentOptions): void {
-    this.removeAgent(agentId);
+    // An agent added again (its total changed while it was away) keeps its decline filters.
+    this.dropAgent(agentId);
     const total = unallocated(options.total);
-    const agent: AgentState = { total, allocated: new Map(), free: total, returned: null, hasGpus: hasGpus(total), active: true };
+    const agent: AgentState = { id: agentId, total, allocated: new Map(), free: total, returned: null, hasGpus: hasGpus(total), active: true, checkedFree: null };
     this.agents.set(agentId, agent);
     this.changeClusterTotal(agent.total, 1);
     this.chargeReservations(agent.total, 1);
@@ -173,14 +195,22 @@ export class DrfAllocator implements Allocator {
   }
 
   removeAgent(agentId: AgentId): void {
+    if (!this.dropAgent(agentId)) return;
+    // Filters on it would never be looked at again, so never expire: they go with it.
+    for (const framework of this.frameworks.values()) for (const byAgent of framework.filters.values()) byAgent.delete(agentId);
+  }
+
+  /** Takes an agent and what is allocated on it out of the allocator; false when it was not there. */
+  private dropAgent(agentId: AgentId): boolean {
     const agent = this.agents.get(agentId);
-    if (!agent) return;
+    if (!agent) return false;
     for (const [frameworkId, held] of agent.allocated) {
       for (const allocation of held) this.trackClient(frameworkId, allocation, -1);
     }
     this.agents.delete(agentId);
     this.changeClusterTotal(agent.total, -1);
     this.chargeReservations(agent.total, -1);
+    return true;
   }
 
   updateAgent(agentId: AgentId, total: readonly Resource[]): void {
@@ -236,7 +266,8 @@ export class DrfAllocator implements Allocator {
     if (held) held.push(allocation);
     else agent.allocated.set(frameworkId, [allocation]);
     // The whole of what was free is the common case (one offer takes an unreserved agent).
-    agent.free = allocation.bare === agent.free ? [] : subtractAll(agent.free, allocation.bare);
+    const bare = allocation.builtBare;
+    agent.free = bare === agent.free ? [] : bare !== null ? subtractAll(agent.free, bare) : subtractAllocated(agent.free, allocation.resources);
     this.trackClient(frameworkId, allocation, +1);
   }
 
@@ -286,21 +317,21 @@ export class DrfAllocator implements Allocator {
 
   allocate(nowMs: number): OfferDecision[] {
     const decisions: OfferDecision[] = [];
-    const agentIds: AgentId[] = [];
-    for (const [agentId, agent] of this.agents) if (agent.active && this.isAllocatable(agent.free)) agentIds.push(agentId);
+    const agents: AgentState[] = [];
+    for (const agent of this.agents.values()) if (agent.active && this.isAllocatableFree(agent)) agents.push(agent);
     // Random agent order, as Mesos shuffles, so one framework does not always get the same agents.
-    this.rng.shuffle(agentIds);
+    this.rng.shuffle(agents);
     if (this.quota.size === 0) {
-      for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions, null);
+      agents.forEach(this.agentWalker(nowMs, decisions, null));
       return this.counted(decisions);
     }
     // With quota, two stages as in Mesos: first roles whose guarantees are unmet get up to them,
     // then everyone by fair share, within limits, leaving free what unmet guarantees still need.
-    const cycle: QuotaCycle = { stage: 1, ...this.quotaCycleState(agentIds), parked: [] };
+    const cycle: QuotaCycle = { stage: 1, ...this.quotaCycleState(agents), parked: [] };
     for (const stage of [1, 2] as const) {
       if (stage === 1 && !this.quota.hasUnmetGuarantees) continue;
       cycle.stage = stage;
-      for (const agentId of agentIds) this.allocateAgent(agentId, this.agents.get(agentId) as AgentState, nowMs, decisions, cycle);
+      agents.forEach(this.agentWalker(nowMs, decisions, cycle));
       for (const role of cycle.parked.splice(0)) this.roleSorter.activate(role);
     }
     return this.counted(mergeDecisions(decisions));
@@ -356,11 +387,11 @@ export class DrfAllocator implements Allocator {
   }
 
   /** Unreserved free scalars over the given agents, by slot, and the roles free reserved resources there belong to. */
-  private quotaCycleState(agentIds: readonly AgentId[]): Pick<QuotaCycle, 'unreservedFree' | 'reservedFreeRoles'> {
+  private quotaCycleState(agents: readonly AgentState[]): Pick<QuotaCycle, 'unreservedFree' | 'reservedFreeRoles'> {
     const unreservedFree: number[] = [];
     const reservedFreeRoles = new Set<string>();
-    for (const agentId of agentIds) {
-      for (const resource of (this.agents.get(agentId) as AgentState).free) {
+    for (const agent of agents) {
+      for (const resource of agent.free) {
         if (resource.reservations !== undefined) reservedFreeRoles.add(reservationRole(resource));
         else if (resource.type === 'SCALAR') addToVector(unreservedFree, resource.name, resource.scalar?.value ?? 0);
       }
@@ -381,16 +412,19 @@ export class DrfAllocator implements Allocator {
   }
 
   /**
-   * Offers an agent's free resources down the order of roles, then of frameworks within each: the
-   * first framework role that may take something (allocatable, not filtered) gets all of it it
-   * may have. Resources only other roles may have (reserved to them) go on down the order.
+   * A cycle's walker: offers an agent's free resources down the order of roles, then of
+   * frameworks within each: the first framework role that may take something (allocatable, not
+   * filtered) gets all of it it may have. Resources only other roles may have (reserved to them)
+   * go on down the order. Its visitors are made once per cycle, not once per agent.
    */
-  private allocateAgent(agentId: AgentId, agent: AgentState, nowMs: number, decisions: OfferDecision[], cycle: QuotaCycle | null): void {
+  private agentWalker(nowMs: number, decisions: OfferDecision[], cycle: QuotaCycle | null): (agent: AgentState) => void {
+    let agent: AgentState;
+    let role: string;
     let taken: OfferDecision | null = null;
-    const tryClient = (frameworkId: FrameworkId, role: string): boolean => {
-      const framework = this.frameworks.get(frameworkId) as FrameworkState;
+    const tryClient = (frameworkId: string, framework: FrameworkState): boolean => {
       let offerable = offerableTo(agent.free, role);
-      if (!framework.capabilities.all) {
+      const checked = offerable === agent.checkedFree;
+      if (!framework.capabilities.all && !checked) {
         const allowed = forCapabilities(offerable, framework.capabilities, agent.hasGpus);
         if (allowed === null) return false;
         offerable = allowed;
@@ -400,43 +434,47 @@ export class DrfAllocator implements Allocator {
         if (bounded === null) return false;
         offerable = bounded;
       }
-      if (!this.isAllocatable(offerable) || this.isFiltered(framework, role, agentId, offerable, nowMs)) return false;
+      if (!(checked || this.isAllocatable(offerable)) || this.isFiltered(framework, role, agent.id, offerable, nowMs)) return false;
       const reused = agent.returned;
       const allocation = reused !== null && reused.bare === offerable && reused.parts[0]?.role === role
         ? reused
-        : { resources: withAllocationRole(offerable, role), bare: offerable, parts: [{ role, ...scalarVectors(offerable) }] };
-      this.allocateOn(agent, frameworkId, allocation);
+        : new Allocation(withAllocationRole(offerable, role), offerable, [{ role, ...scalarVectors(offerable) }]);
+      this.allocateOn(agent, frameworkId as FrameworkId, allocation);
       if (cycle !== null) (allocation.parts[0] as Allocation['parts'][number]).unreserved.forEach((amount, slot) => {
         cycle.unreservedFree[slot] = Math.round(((cycle.unreservedFree[slot] ?? 0) - amount) * 1000) / 1000;
       });
-      taken = { frameworkId, agentId, role, resources: allocation.resources as Resource[] };
+      taken = { frameworkId: frameworkId as FrameworkId, agentId: agent.id, role, resources: allocation.resources as Resource[] };
       return true;
     };
     // A role done for the stage leaves the order until the stage ends (the walk stops to let it
     // go, as the order may not change under a walk), so later agents do not pass it again.
     let done: string | null = null;
-    const tryRole = (role: string): boolean => {
-      if (cycle !== null && this.isDoneForStage(role, cycle)) {
-        done = role;
+    const tryRole = (candidate: string, sorter: FrameworkSorter): boolean => {
+      if (cycle !== null && this.isDoneForStage(candidate, cycle)) {
+        done = candidate;
         return true;
       }
-      return this.frameworkSorters.get(role)?.visit((frameworkId) => tryClient(frameworkId as FrameworkId, role)) ?? false;
+      role = candidate;
+      return sorter.visit(tryClient);
     };
-    // Each pass hands out everything some role may have, so the passes are bounded by the roles.
-    for (let pass = 0; pass <= this.frameworkSorters.size; pass++) {
-      taken = null;
-      done = null;
-      this.roleSorter.visit(tryRole);
-      if (done !== null && cycle !== null) {
-        this.roleSorter.deactivate(done);
-        cycle.parked.push(done);
-        pass--;
-        continue;
+    return (next: AgentState): void => {
+      agent = next;
+      // Each pass hands out everything some role may have, so the passes are bounded by the roles.
+      for (let pass = 0; pass <= this.frameworkSorters.size; pass++) {
+        taken = null;
+        done = null;
+        this.roleSorter.visit(tryRole);
+        if (done !== null && cycle !== null) {
+          this.roleSorter.deactivate(done);
+          cycle.parked.push(done);
+          pass--;
+          continue;
+        }
+        if (taken === null) return;
+        decisions.push(taken);
+        if (!this.isAllocatable(agent.free)) return;
       }
-      if (taken === null) return;
-      decisions.push(taken);
-      if (!this.isAllocatable(agent.free)) return;
-    }
+    };
   }
 
   /**
@@ -463,6 +501,15 @@ export class DrfAllocator implements Allocator {
     return shrink(offerable, cap, false);
   }
 
+
+  /** Whether an agent's free list is allocatable, remembering a plain one that is (see `checkedFree`). */
+  private isAllocatableFree(agent: AgentState): boolean {
+    const free = agent.free;
+    if (free === agent.checkedFree) return true;
+    if (!this.isAllocatable(free)) return false;
+    if (!agent.hasGpus && free.every(PLAIN.allows)) agent.checkedFree = free;
+    return true;
+  }
 
   /** Whether a list meets the minimum allocatable resources: every quantity of at least one set. */
   private isAllocatable(resources: readonly Resource[]): boolean {
@@ -549,7 +596,8 @@ export class DrfAllocator implements Allocator {
     const framework = this.frameworks.get(frameworkId);
     if (!framework) return null;
     let filteredAgents = 0;
-    for (const filter of framework.filters.get(role)?.values() ?? []) if (filter.untilMs > nowMs) filteredAgents++;
+    // Only agents that could be offered count: a filter outlives its agent's disconnection.
+    for (const [agentId, filter] of framework.filters.get(role) ?? []) if (filter.untilMs > nowMs && this.agents.get(agentId)?.active) filteredAgents++;
     return { ...this.standing(frameworkId, framework, role), filteredAgents };
   }
 
@@ -594,25 +642,25 @@ export class DrfAllocator implements Allocator {
         this.leaveRole(frameworkId, role, sorter);
         continue;
       }
-      sorter.add(frameworkId);
+      sorter.add(frameworkId, framework);
       if (wanted && framework.active && !framework.suppressedRoles.has(role)) sorter.activate(frameworkId);
       else sorter.deactivate(frameworkId);
     }
   }
 
-  private frameworkSorterOf(role: string): DrfSorter {
+  private frameworkSorterOf(role: string): FrameworkSorter {
     let sorter = this.frameworkSorters.get(role);
     if (!sorter) {
-      sorter = new DrfSorter({ hierarchical: false, excludedResourceNames: this.excludedResourceNames, total: this.sharedTotal });
+      sorter = new DrfSorter<FrameworkState>({ hierarchical: false, excludedResourceNames: this.excludedResourceNames, total: this.sharedTotal });
       this.frameworkSorters.set(role, sorter);
-      this.roleSorter.add(role);
+      this.roleSorter.add(role, sorter);
       this.roleSorter.activate(role);
     }
     return sorter;
   }
 
   /** Takes a framework, and whatever it still holds there, out of a role; a role nobody is in is forgotten. */
-  private leaveRole(frameworkId: FrameworkId, role: string, sorter: DrfSorter): void {
+  private leaveRole(frameworkId: FrameworkId, role: string, sorter: FrameworkSorter): void {
     this.roleSorter.unallocated(role, sorter.allocation(frameworkId));
     sorter.remove(frameworkId);
     if (sorter.size > 0) return;
@@ -627,7 +675,7 @@ export class DrfAllocator implements Allocator {
         const sorter = this.frameworkSorterOf(role);
         if (!sorter.contains(frameworkId)) {
           // Resources of a role the framework is not (or no longer) subscribed to: tracked, never offered.
-          sorter.add(frameworkId);
+          sorter.add(frameworkId, this.frameworks.get(frameworkId));
         }
         sorter.allocatedVector(frameworkId, amounts);
         this.roleSorter.allocatedVector(role, amounts);
@@ -675,6 +723,9 @@ function capabilitiesOf(names: readonly string[] = []): Capabilities {
   return { ...capabilities, all: Object.values(capabilities).every(Boolean), allows };
 }
 
+/** What a framework without capabilities may be offered: a list all of which it may have is plain. */
+const PLAIN = capabilitiesOf();
+
 const hasGpus = (total: readonly Resource[]): boolean => total.some((r) => r.name === 'gpus' && (r.scalar?.value ?? 0) > 0);
 
 /**
@@ -703,7 +754,7 @@ function allocationOf(resources: readonly Resource[]): Allocation {
   const parts = resources.every((resource) => (resource.allocation_info?.role ?? '*') === role)
     ? [{ role, ...scalarVectors(resources) }]
     : [...allocatedTo(resources)].map(([partRole, roleResources]) => ({ role: partRole, ...scalarVectors(roleResources) }));
-  return { resources, bare: unallocated(resources), parts };
+  return new Allocation(resources, null, parts);
 }
 
 /** Scalar amounts of a list, all and unreserved only (the same vector when nothing is reserved). */

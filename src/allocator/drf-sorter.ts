@@ -62,8 +62,8 @@ interface SorterNode {
   readonly listed: SortedChunks<SorterNode>;
   /** Active clients in the subtree; the node is in its parent's `listed` while this is above 0. */
   activeBelow: number;
-  /** Set on a client's leaf. */
-  client: { active: boolean } | null;
+  /** Set on a client's leaf, with what its owner keeps with the client (handed to `visit`'s visitor). */
+  client: { active: boolean; payload: unknown } | null;
 }
 
 /**
@@ -113,7 +113,7 @@ const round = (value: number): number => Math.round(value * PRECISION) / PRECISI
 /** The name of a client's leaf below the node of its path, as Mesos names its virtual leaf. */
 const LEAF = '.';
 
-export class DrfSorter {
+export class DrfSorter<Payload = undefined> {
   private readonly root: SorterNode = newNode('', '', null);
   /** Nodes by path (not the leaves). */
   private readonly nodes = new Map<string, SorterNode>();
@@ -134,14 +134,22 @@ export class DrfSorter {
     this.hierarchical = options.hierarchical ?? true;
   }
 
-  /** Adds a client (inactive until activated). Adding one twice is a no-op. */
-  add(client: string): void {
-    if (this.leaves.has(client)) return;
-    const node = this.nodeAt(client);
-    const leaf = newNode(LEAF, client, node);
-    leaf.client = { active: false };
+  /**
+   * Adds a client (inactive until activated), with a payload the visitor is handed so the caller
+   * need not look the client up. Adding one again only replaces its payload.
+   */
+  add(client: string, payload?: Payload): void {
+    const existing = this.leaves.get(client);
+    if (existing) {
+      if (payload !== undefined) (existing.client as { payload: unknown }).payload = payload;
+      return;
+    }
+    // Flat, a client is a leaf of the root itself: one node to move per allocation, not two.
+    const parent = this.hierarchical ? this.nodeAt(client) : this.root;
+    const leaf = newNode(this.hierarchical ? LEAF : client, client, parent);
+    leaf.client = { active: false, payload };
     leaf.share = this.shareOf(leaf);
-    node.children.set(LEAF, leaf);
+    parent.children.set(leaf.name, leaf);
     this.leaves.set(client, leaf);
     this.clientCount++;
   }
@@ -152,11 +160,11 @@ export class DrfSorter {
     if (!leaf) return;
     this.deactivate(client);
     this.changeAllocation(leaf, leaf.subtree, -1);
-    const node = leaf.parent as SorterNode;
-    node.children.delete(LEAF);
+    const parent = leaf.parent as SorterNode;
+    parent.children.delete(leaf.name);
     this.leaves.delete(client);
     this.clientCount--;
-    this.prune(node);
+    this.prune(parent);
   }
 
   /** How many clients there are, active or not. */
@@ -265,9 +273,9 @@ export class DrfSorter {
    * Calls `visitor` with active clients, most deserving first, until it returns true. A visitor
    * that changes an allocation must return true: the order it walks has changed under it.
    */
-  visit(visitor: (client: string) => boolean): boolean {
+  visit(visitor: (client: string, payload: Payload) => boolean): boolean {
     if (this.isStale) this.refresh();
-    return visitListed(this.root, visitor);
+    return visitListed(this.root, visitor as (client: string, payload: unknown) => boolean);
   }
 
   private get isStale(): boolean {
@@ -363,8 +371,8 @@ function newNode(name: string, path: string, parent: SorterNode | null): SorterN
   return { name, path, parent, children: new Map(), subtree: [], share: 0, listed: new SortedChunks(compareNodes), activeBelow: 0, client: null };
 }
 
-function visitListed(node: SorterNode, visitor: (client: string) => boolean): boolean {
-  return node.listed.some((child) => (child.client ? visitor(child.path) : visitListed(child, visitor)));
+function visitListed(node: SorterNode, visitor: (client: string, payload: unknown) => boolean): boolean {
+  return node.listed.some((child) => (child.client ? visitor(child.path, child.client.payload) : visitListed(child, visitor)));
 }
 
 function compareNodes(a: SorterNode, b: SorterNode): number {

@@ -63,9 +63,9 @@ function identityOf(resource: Resource): string {
   return key;
 }
 
-function computeIdentity(resource: Resource): string {
+function computeIdentity(resource: Resource, withAllocationRole = true): string {
   let key = resource.name + SEPARATOR + resource.type;
-  const allocationRole = resource.allocation_info?.role;
+  const allocationRole = withAllocationRole ? resource.allocation_info?.role : undefined;
   if (allocationRole !== undefined) key += TAG_ALLOCATION_ROLE + allocationRole;
   const reservations = resource.reservations;
   if (reservations !== undefined) for (const level of reservations) key += reservationKey(level);
@@ -320,8 +320,31 @@ function isNormalWithDistinctNames(list: readonly Resource[]): boolean {
 
 /** a − b; entries of b that a lacks are ignored, and entries that reach zero or below vanish. */
 export function subtractAll(a: readonly Resource[], b: readonly Resource[]): Resource[] {
-  return subtractByName(a, b) ?? subtractBySlots(a, b);
+  return subtractByName(a, b, false) ?? subtractBySlots(a, b);
 }
+
+/**
+ * a − unallocated(b): what an allocation takes out of an agent's free pool, without building the
+ * allocation's unallocated copy first.
+ */
+export function subtractAllocated(a: readonly Resource[], b: readonly Resource[]): Resource[] {
+  return subtractByName(a, b, true) ?? subtractBySlots(a, unallocated(b));
+}
+
+/**
+ * Whether `take` is the same resource as `have`; with `ignoreAllocationRole`, whether its
+ * unallocated self is (and then `have` must be unallocated).
+ */
+function sameIdentity(take: Resource, have: Resource, ignoreAllocationRole: boolean): boolean {
+  if (take.name !== have.name || take.type !== have.type) return false;
+  if (ignoreAllocationRole ? have.allocation_info !== undefined : take.allocation_info?.role !== have.allocation_info?.role) return false;
+  // Plain entries (the usual cpus, mem, disk and ports) need no identity string.
+  if (isPlain(take) && isPlain(have)) return true;
+  return computeIdentity(take, false) === computeIdentity(have, false);
+}
+
+const isPlain = (r: Resource): boolean =>
+  r.reservations === undefined && r.disk === undefined && r.revocable === undefined && r.shared === undefined && r.provider_id === undefined;
 
 /** The general path of `subtractAll`, for any lists (exported so tests can hold the fast path to it). */
 export function subtractBySlots(a: readonly Resource[], b: readonly Resource[]): Resource[] {
@@ -338,7 +361,7 @@ export function subtractBySlots(a: readonly Resource[], b: readonly Resource[]):
  * by name, with no maps and no identity cache on fresh objects. Null when the lists are not of
  * that shape or a pair differs in more than its amount (the general path then decides).
  */
-function subtractByName(a: readonly Resource[], b: readonly Resource[]): Resource[] | null {
+function subtractByName(a: readonly Resource[], b: readonly Resource[], ignoreAllocationRole: boolean): Resource[] | null {
   if (!isNormalWithDistinctNames(a)) return null;
   for (let i = 0; i < b.length; i++) for (let j = 0; j < i; j++) if ((b[j] as Resource).name === (b[i] as Resource).name) return null;
   const out: Resource[] = [];
@@ -348,7 +371,7 @@ function subtractByName(a: readonly Resource[], b: readonly Resource[]): Resourc
       out.push(have);
       continue;
     }
-    if (computeIdentity(take) !== computeIdentity(have)) return null;
+    if (!sameIdentity(take, have, ignoreAllocationRole)) return null;
     if (have.type === 'SCALAR') {
       const value = round(scalarOf(have) - scalarOf(take));
       if (value > 0) out.push(value === scalarOf(have) ? have : { ...have, scalar: { value } });

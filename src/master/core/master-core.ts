@@ -36,7 +36,7 @@ import { recountIn, TaskGauges } from './task-gauges.js';
 import type { ConnectionId, Effect, MasterCoreOptions, MasterInput, OperatorAnswer, TimerKey } from './types.js';
 import { checkWeightInfos, sortedWeightInfos } from './weights.js';
 import {
-  applyQuotaUpdate, checkLimitAgainstConsumption, checkOvercommit, checkQuotaTree, isEmptySpec,
+  applyQuotaUpdate, checkLimitAgainstConsumption, checkOvercommit, checkQuotaTree, isEmptySpec, reservationOverLimit,
 } from './quota-rules.js';
 import type { QuotaSpec } from '../../allocator/quota.js';
 
@@ -725,6 +725,8 @@ export class MasterCore {
     const conversion = type === 'RESERVE' ? checkReserve(resources, source, requester, path) : checkUnreserve(resources, requester, path);
     if (!conversion.ok) return answer(400, conversion.error);
     const { from, to } = conversion;
+    const overLimit = type === 'RESERVE' ? reservationOverLimit(this.quotas(), (role) => this.allocator.quotaConsumption(role), from, to) : null;
+    if (overLimit !== null) return answer(409, overLimit);
     let free = this.freeResourcesOf(agent);
     for (const offerId of [...agent.offers]) {
       if (contains(free, from)) break;

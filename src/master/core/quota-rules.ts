@@ -9,8 +9,10 @@
  * 1.9, quota on a nested role (`eng/web`) is accepted: the allocator bounds the whole subtree.
  */
 import type { Validation } from '../../api/schema.js';
+import type { Resource } from '../../api/mesos.js';
 import type { QuotaSpec, ResourceAmounts } from '../../allocator/quota.js';
-import { validateRole } from './roles.js';
+import { reservationRole } from '../../allocator/resource-math.js';
+import { isSameOrSubrole, validateRole } from './roles.js';
 
 /** `{cpus: {value: 1}}`: how QuotaConfig's maps carry amounts. */
 export type WireAmounts = Record<string, { value: number }>;
@@ -158,4 +160,39 @@ export function quotaStatus(quotas: ReadonlyMap<string, QuotaSpec>): { infos?: u
     })),
     configs: roles.map((role) => toQuotaConfig(role, quotas.get(role) as QuotaSpec)),
   };
+}
+
+/** Scalars of a list reserved to `role` or a role below it, by name. */
+function reservedWithin(resources: readonly Resource[], role: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const resource of resources) {
+    if (resource.type !== 'SCALAR' || (resource.reservations?.length ?? 0) === 0) continue;
+    if (!isSameOrSubrole(reservationRole(resource), role)) continue;
+    out[resource.name] = (out[resource.name] ?? 0) + (resource.scalar?.value ?? 0);
+  }
+  return out;
+}
+
+/**
+ * Why turning unallocated `from` into `to` (an operator's reservation) would take a role past a
+ * quota limit, or null: reservations count towards quota consumption, so one that a role's limit
+ * cannot hold is refused rather than leaving the role over its limit.
+ */
+export function reservationOverLimit(
+  quotas: ReadonlyMap<string, QuotaSpec>, consumed: (role: string) => ResourceAmounts, from: readonly Resource[], to: readonly Resource[],
+): string | null {
+  for (const [role, spec] of quotas) {
+    const before = reservedWithin(from, role);
+    const after = reservedWithin(to, role);
+    for (const [name, amount] of Object.entries(after)) {
+      const growth = amount - (before[name] ?? 0);
+      const limit = spec.limits[name];
+      if (limit === undefined || growth <= 0) continue;
+      const now = consumed(role)[name] ?? 0;
+      if (Math.round((now + growth) * 1000) / 1000 > limit) {
+        return `Reserving ${growth} ${name} for '${role}' would exceed its quota limit: it consumes ${now} of ${limit}`;
+      }
+    }
+  }
+  return null;
 }

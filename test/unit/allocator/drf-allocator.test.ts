@@ -344,6 +344,11 @@ test('explainBrief counts only unexpired filters of the role and agrees with exp
   assert.deepEqual({ ...brief, filteredAgents: undefined }, { ...rest, filteredAgents: undefined });
   assert.equal(allocator.explainBrief(fw('A'), 'batch', 1000)?.filteredAgents, 0);
   assert.equal(allocator.explainBrief(fw('A'), 'web', 61_000)?.filteredAgents, 0, 'expired filters do not count');
+  const filteredAgent = offers.find((offer) => offer.role === 'web')?.agentId as AgentId;
+  allocator.deactivateAgent(filteredAgent);
+  assert.equal(allocator.explainBrief(fw('A'), 'web', 1000)?.filteredAgents, webOffers - 1, 'nor do filters on disconnected agents');
+  allocator.removeAgent(filteredAgent);
+  assert.equal(allocator.explainBrief(fw('A'), 'web', 1000)?.filteredAgents, webOffers - 1, 'or removed ones');
   allocator.suppressOffers(fw('A'), ['web']);
   allocator.updateQuota('web', { guarantees: {}, limits: { cpus: 0, mem: 0 } });
   assert.deepEqual([allocator.explainBrief(fw('A'), 'web', 0)?.suppressed, allocator.explainBrief(fw('A'), 'web', 0)?.atQuotaLimit], [true, true]);

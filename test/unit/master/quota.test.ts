@@ -121,3 +121,24 @@ test('the quota file round-trips, and a corrupt one is refused naming the file',
     throw failure;
   }
 });
+
+test('an operator reservation that a role\'s limit cannot hold is refused with 409; one within it is made and counts as consumed', () => {
+  const h = new Harness();
+  const agentId = h.addAgent('cpus:4;mem:1024');
+  h.step({ kind: 'update-quota', update: [{ role: 'eng', spec: { guarantees: {}, limits: { cpus: 1.5 } } }] });
+  const reserve = (role: string, cpus: number) => {
+    const effects = h.step({
+      kind: 'reserve-resources', agentId, source: [],
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: cpus }, reservations: [{ type: 'DYNAMIC', role }] }],
+    });
+    const found = effects.find((e) => e.kind === 'operator-answer');
+    return found?.kind === 'operator-answer' ? found.answer : null;
+  };
+  assert.equal(reserve('eng/web', 1)?.status, 202, 'a subrole\'s reservation counts against its parent\'s limit: 1 of 1.5');
+  assert.deepEqual(h.core.quotaConsumed('eng'), { cpus: 1 });
+  const refused = reserve('eng', 0.75);
+  assert.equal(refused?.status, 409);
+  assert.equal(refused?.message, "Reserving 0.75 cpus for 'eng' would exceed its quota limit: it consumes 1 of 1.5");
+  assert.deepEqual(h.core.quotaConsumed('eng'), { cpus: 1 }, 'nothing was reserved');
+  assert.equal(reserve('ops', 0.75)?.status, 202, 'roles without quota are not bounded');
+});

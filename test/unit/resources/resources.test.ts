@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fc from 'fast-check';
 import type { Range, Resource } from '../../../src/common/resources/wire.js';
 import {
-  addAll, subtractBySlots, allocatedTo, applyCheckpointedResources, availableFor, contains, describe, dynamicallyReserved, fromWireFormat, isDynamicallyReserved,
+  addAll, subtractAllocated, subtractBySlots, allocatedTo, applyCheckpointedResources, availableFor, contains, describe, dynamicallyReserved, fromWireFormat, isDynamicallyReserved,
   isEmpty, popReservation, reservationFields, reservationRole, scalarQuantities, subtractAll, summarize, toOfferFormat, unallocated,
   withAllocationRole, withDefaultAllocationRole,
 } from '../../../src/common/resources/resources.js';
@@ -345,6 +345,9 @@ test('property: the fast path of subtraction (lists of distinct names) gives wha
     // And a part of `left` taken away, the case an offer or a task makes.
     fc.assert(fc.property(partOf(left), (part) => {
       assert.deepEqual(canonical(subtractAll(left, distinct(part))), canonical(subtractBySlots(left, distinct(part))));
+      // The same part as offered to a role: taking it out of the free pool ignores the allocation role.
+      const offered = withAllocationRole(distinct(part), 'eng');
+      assert.deepEqual(canonical(subtractAllocated(left, offered)), canonical(subtractBySlots(left, unallocated(offered))));
     }), { numRuns: 5 });
   }), RUNS);
 });
