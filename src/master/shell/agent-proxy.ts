@@ -22,10 +22,15 @@ export const AGENT_PROXY_TIMEOUT_MS = 15_000;
 /** Answer headers passed back to the browser; hop-by-hop and the agent's own others are dropped. */
 const PASSED_HEADERS = ['content-type', 'content-length', 'content-disposition', 'last-modified'];
 
+/** Where a registered agent listens; null for an agent the master does not know. */
+export type AgentAddressLookup = (agentId: string) => Endpoint | null;
+
 /** The address the master reaches a registered agent at, as `/master/state` reports it in the agent's `pid`. */
-export function agentEndpoint(core: MasterCore, agentId: string): Endpoint | null {
-  const agent = core.agents.get(agentId as AgentId);
-  return agent ? { host: agent.remoteIp, port: agent.info.port ?? 5051 } : null;
+export function registeredAgentAddress(core: MasterCore): AgentAddressLookup {
+  return (agentId) => {
+    const agent = core.agents.get(agentId as AgentId);
+    return agent ? { host: agent.remoteIp, port: agent.info.port ?? 5051 } : null;
+  };
 }
 
 function forward(reply: FastifyReply, agentId: string, target: Endpoint, path: string): Promise<FastifyReply> {
@@ -46,18 +51,18 @@ function forward(reply: FastifyReply, agentId: string, target: Endpoint, path: s
   });
 }
 
-async function onProxy(core: MasterCore, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function onProxy(lookup: AgentAddressLookup, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { agent_id: agentId, '*': endpoint } = request.params as { agent_id: string; '*': string };
   if (!PROXIED_AGENT_ENDPOINTS.includes(endpoint)) {
     return sendText(reply, 404, `'/${endpoint}' is not an agent endpoint the master passes on (one of: ${PROXIED_AGENT_ENDPOINTS.map((e) => `/${e}`).join(', ')})`);
   }
-  const target = agentEndpoint(core, agentId);
+  const target = lookup(agentId);
   if (target === null) return sendText(reply, 404, `Agent ${agentId} is not registered with this master`);
   const queryAt = request.url.indexOf('?');
   const query = queryAt >= 0 ? request.url.slice(queryAt) : '';
   return forward(reply, agentId, target, `/${endpoint}${query}`);
 }
 
-export function registerAgentProxyRoutes(app: FastifyInstance, core: MasterCore): void {
-  app.get('/agent/:agent_id/*', (request, reply) => onProxy(core, request, reply));
+export function registerAgentProxyRoutes(app: FastifyInstance, lookup: AgentAddressLookup): void {
+  app.get('/agent/:agent_id/*', (request, reply) => onProxy(lookup, request, reply));
 }

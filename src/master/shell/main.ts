@@ -17,7 +17,7 @@ import { DrfAllocator } from '../../allocator/drf-allocator.js';
 import { MasterCore } from '../core/master-core.js';
 import { MasterShell } from './master-shell.js';
 import { registerAllocationRoutes } from './allocation-explain.js';
-import { registerAgentProxyRoutes } from './agent-proxy.js';
+import { registerAgentProxyRoutes, registeredAgentAddress } from './agent-proxy.js';
 import { registerUiFiles } from './ui-files.js';
 import { OperatorApi } from './operator-api.js';
 import { OperatorEvents } from './operator-events.js';
@@ -115,7 +115,7 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   });
   operatorApi.registerRoutes(app);
   registerAllocationRoutes(app, core, clock);
-  registerAgentProxyRoutes(app, core);
+  registerAgentProxyRoutes(app, registeredAgentAddress(core));
   registerUiFiles(app);
   // Saved weights are in force before the first request is served.
   if (weights.length > 0) shell.step({ kind: 'update-weights', weights });
