@@ -52,6 +52,17 @@ export default tseslint.config(
     },
   },
   {
+    // The web UI's model is pure like the cores: the stream's events in, the picture out.
+    files: ['ui/src/model/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['react', 'react-dom', 'react-dom/*', '**/live/**', '**/views/**', '**/components/**'], message: 'The UI model does no IO and renders nothing: views and the live layer import it, never the reverse.' },
+      ] }],
+      'no-restricted-globals': ['error', 'window', 'document', 'fetch', 'setTimeout', 'setInterval', 'localStorage'],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Time is passed in (nowMs).' }],
+    },
+  },
+  {
     files: ['src/sim/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
