@@ -167,3 +167,17 @@ test('a burst of 1,000 task updates from the stream shows without a reload', asy
   assert.equal(await page.locator('[data-testid="task-count"]').innerText(), `(${UPDATES} of ${TASKS})`);
   await screenshot(page, 'tasks-finished-burst');
 });
+
+test('when the stream breaks the page reconnects by itself and the new SUBSCRIBED replaces what it showed', async () => {
+  const before = streams.length;
+  const stream = streams[before - 1];
+  assert.ok(stream);
+  stream.destroy();
+  await page.locator('[data-testid="connection"][data-status="live"]').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+  await page.locator('[data-testid="connection"][data-status="live"]').waitFor({ timeout: 30_000 });
+  assert.equal(streams.length, before + 1, 'one new subscription');
+  // The fresh snapshot has every task running again: the filtered list of finished ones empties.
+  await page.locator('[data-testid="tasks-table"][data-rows="0"]').waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('[data-testid="task-count"]').innerText(), `(0 of ${TASKS})`);
+  assert.equal(await page.evaluate('window.meridianTestMarker'), 'scale', 'the page was not reloaded');
+});
