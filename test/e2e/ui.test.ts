@@ -123,5 +123,7 @@ test('the overview, agents, frameworks (with why they get offers) and roles (wei
   const role = page.locator('[data-testid="roles-table"] tr[data-role="ui-e2e"]');
   await role.locator('[data-testid="role-weight"]', { hasText: '2.5' }).waitFor({ timeout: STEP_TIMEOUT_MS });
   assert.match(await role.innerText(), /cpus 1/);
+  // The service's task, from the live stream, in the role it runs in.
+  assert.match(await page.locator('[data-testid="roles-table"] tr[data-role="*"] [data-testid="role-used"]').innerText(), /cpus 0\.5/);
   await screenshot(page, 'roles');
 });

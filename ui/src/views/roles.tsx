@@ -19,15 +19,13 @@ interface QuotaJson {
   get_quota?: { status?: { configs?: Array<{ role: string; guarantees?: Record<string, { value: number }>; limits?: Record<string, { value: number }> }> } };
 }
 
-/** `/master/roles` as Mesos answers it; summaries are `{cpus, mem, ...}` objects. */
+/** `/master/roles` as Mesos answers it: `resources` is what the role holds, allocated or offered, as `{cpus, mem, ...}`. */
 interface RolesJson {
   roles?: Array<{
     name: string;
     weight?: number;
     frameworks?: string[];
     resources?: ResourceAmounts;
-    allocated?: ResourceAmounts;
-    offered?: ResourceAmounts;
     reserved?: ResourceAmounts;
     quota?: { consumed?: ResourceAmounts };
   }>;
@@ -77,6 +75,9 @@ export function RolesView() {
   for (const role of data?.quotas.keys() ?? []) names.add(role);
   for (const role of data?.roles ?? []) names.add(role.name);
   const byName = new Map((data?.roles ?? []).map((role) => [role.name, role]));
+  // Columns for fields some masters give and others do not (Mesos added them over versions).
+  const showReserved = (data?.roles ?? []).some((role) => role.reserved !== undefined);
+  const showConsumed = (data?.roles ?? []).some((role) => role.quota?.consumed !== undefined);
   return (
     <>
       <h1>Roles</h1>
@@ -86,7 +87,10 @@ export function RolesView() {
       <div className="panel">
         <table className="plain" data-testid="roles-table">
           <thead>
-            <tr><th>Role</th><th>Weight</th><th>Frameworks</th><th>Used by tasks</th><th>Allocated</th><th>Offered</th><th>Reserved</th><th>Quota guarantees</th><th>Quota limits</th></tr>
+            <tr>
+              <th>Role</th><th>Weight</th><th>Frameworks</th><th>Used by tasks</th><th title="/master/roles: resources">Allocated or offered</th>
+              {showReserved ? <th>Reserved</th> : null}<th>Quota guarantees</th><th>Quota limits</th>{showConsumed ? <th>Quota consumed</th> : null}
+            </tr>
           </thead>
           <tbody>
             {[...names].sort().map((name) => {
@@ -98,12 +102,12 @@ export function RolesView() {
                   <td className="mono">{name}</td>
                   <td data-testid="role-weight">{data ? (data.weights.get(name) ?? role?.weight ?? 1) : ''}</td>
                   <td>{role?.frameworks?.length ?? frameworks}</td>
-                  <td>{amounts(usage.usedByRole.get(name))}</td>
-                  <td>{amounts(role?.allocated ?? role?.resources)}</td>
-                  <td>{amounts(role?.offered)}</td>
-                  <td>{amounts(role?.reserved)}</td>
+                  <td data-testid="role-used">{amounts(usage.usedByRole.get(name))}</td>
+                  <td>{amounts(role?.resources)}</td>
+                  {showReserved ? <td>{amounts(role?.reserved)}</td> : null}
                   <td>{amounts(quota?.guarantees)}</td>
                   <td>{amounts(quota?.limits)}</td>
+                  {showConsumed ? <td>{amounts(role?.quota?.consumed)}</td> : null}
                 </tr>
               );
             })}
