@@ -91,6 +91,8 @@ interface ExecutorEntry {
   queued: ExecutorEvent[];
   stream: EventStream | null;
   state: ExecutorState;
+  /** Told to shut down and not yet ended (Mesos' TERMINATING), for the metrics. */
+  shuttingDown: boolean;
   registrationTimer: NodeJS.Timeout | null;
   child: ChildProcess | null;
 }
@@ -522,7 +524,12 @@ export class Agent {
       }
       case 'MESSAGE': {
         const executor = this.frameworks.get(event.message.framework_id.value)?.executors.get(event.message.executor_id.value);
-        if (executor) this.sendToExecutor(executor, { type: 'MESSAGE', message: { data: event.message.data } });
+        if (!executor || executor.state === 'terminated') {
+          this.counters.invalidFrameworkMessages++;
+          return;
+        }
+        this.counters.validFrameworkMessages++;
+        this.sendToExecutor(executor, { type: 'MESSAGE', message: { data: event.message.data } });
         return;
       }
       case 'UPDATE_FRAMEWORK': {
@@ -631,6 +638,7 @@ export class Agent {
       queued: [],
       stream: null,
       state: 'registering',
+      shuttingDown: false,
       registrationTimer: null,
       child: null,
     };
@@ -652,6 +660,7 @@ export class Agent {
       if (kind === 'custom') this.launchCustomExecutor(executor, environment);
       else this.launchHostedExecutor(executor, environment);
     } catch (error) {
+      this.counters.containerLaunchErrors++;
       this.logger.error({ executorId: executor.executorId, error: (error as Error).message }, 'Failed to launch executor');
       this.checkpoint({ t: 'executor', frameworkId, checkpoint: executor.checkpoint });
       setImmediate(() => this.executorTerminated(executor, null, `Failed to launch executor: ${(error as Error).message}`, 'REASON_CONTAINER_LAUNCH_FAILED'));
@@ -705,7 +714,10 @@ export class Agent {
       child.unref();
       executor.child = child;
       if (child.pid !== undefined) executor.checkpoint.pid = child.pid;
-      child.on('error', (error) => this.executorTerminated(executor, null, `Failed to start executor: ${error.message}`, 'REASON_CONTAINER_LAUNCH_FAILED'));
+      child.on('error', (error) => {
+        this.counters.containerLaunchErrors++;
+        this.executorTerminated(executor, null, `Failed to start executor: ${error.message}`, 'REASON_CONTAINER_LAUNCH_FAILED');
+      });
       child.on('exit', (code, signal) => {
         const status = code ?? (signal ? 128 : 1);
         this.executorTerminated(executor, status, signal ? `Executor terminated with signal ${signal}` : `Executor exited with status ${code}`, 'REASON_EXECUTOR_TERMINATED');
@@ -1044,6 +1056,7 @@ export class Agent {
       return;
     }
     this.sendToExecutor(executor, { type: 'SHUTDOWN' });
+    executor.shuttingDown = true;
     const grace = this.options.executorShutdownGracePeriodMs;
     setTimeout(() => {
       if (executor.state === 'terminated') return;

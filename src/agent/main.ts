@@ -8,6 +8,7 @@ import { parseEndpoint, type Endpoint } from '../common/http/client.js';
 import { registerMetricsRoutes } from '../common/http/metrics-routes.js';
 import { createHttpServer } from '../common/http/server.js';
 import { createLogger, type Logger } from '../common/log.js';
+import { SystemGauges } from '../common/metrics/system.js';
 import { parseAttributesText } from '../common/resources/parse.js';
 import { MESOS_VERSION, versionJson } from '../master/shell/version.js';
 import { Agent } from './agent.js';
@@ -83,7 +84,8 @@ export async function runAgent(flags: FlagValues, logger: Logger): Promise<Runni
   );
   // Routes must exist before listening; the port (maybe picked by the OS) is told to the agent after.
   agent.registerRoutes(app);
-  const metrics = () => agentMetricsSnapshot(agent.metricsView(), Date.now());
+  const systemGauges = new SystemGauges();
+  const metrics = () => agentMetricsSnapshot(agent.metricsView(), Date.now(), systemGauges);
   registerMetricsRoutes(app, metrics);
   const snapshot = () => agent.operatorSnapshot();
   const layout = () => agent.sandboxLayout();

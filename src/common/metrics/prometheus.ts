@@ -14,6 +14,7 @@
  * | `allocator/mesos/offer_filters/roles/<role>/active` | `mesos_allocator_offer_filters_role_active{role}` |
  * | `allocator/mesos/quota/roles/<role>/resources/<r>/<what>` | `mesos_allocator_quota_role_resource_<what>{role,resource}` |
  * | `allocator/mesos/resources/<r>/<what>` | `mesos_allocator_resource_<what>{resource}` |
+ * | `master/task_<state>/source_<s>/reason_<r>` | `mesos_master_task_state_reasons_total{state,source,reason}` |
  * | `<timer>_ms/count`, `/min`, `/max` | `mesos_<timer>_ms_window_count`, `_window_min`, `_window_max` |
  * | `<timer>_ms/p99` (and the other percentiles) | `mesos_<timer>_ms_window_quantile{quantile="0.99"}` |
  *
@@ -39,6 +40,13 @@ interface NamingRule {
 
 /** Keys whose parts are labels; tried in order, the first match wins. */
 const NAMING_RULES: readonly NamingRule[] = [
+  {
+    pattern: /^master\/task_([a-z_]+)\/source_([a-z_]+)\/reason_([a-z_]+)$/,
+    series: (m) => ({
+      name: 'mesos_master_task_state_reasons',
+      labels: [['state', m[1] as string], ['source', m[2] as string], ['reason', m[3] as string]],
+    }),
+  },
   {
     pattern: /^allocator\/mesos\/roles\/(.+)\/shares\/dominant$/,
     series: (m) => ({ name: 'mesos_allocator_role_share_dominant', labels: [['role', m[1] as string]] }),

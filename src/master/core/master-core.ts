@@ -392,7 +392,11 @@ export class MasterCore {
       case 'MESSAGE': {
         const message = call.message as NonNullable<SchedulerCall['message']>;
         const agentId = message.agent_id.value as AgentId;
-        if (!this.agents.get(agentId)?.connectionId) return; // Unreliable by contract: dropped.
+        if (!this.agents.get(agentId)?.connectionId) {
+          this.counters.invalidFrameworkToExecutorMessages++;
+          return; // Unreliable by contract: dropped.
+        }
+        this.counters.validFrameworkToExecutorMessages++;
         this.emit({
           kind: 'to-agent',
           agentId,
@@ -759,8 +763,7 @@ export class MasterCore {
     for (const operation of operations ?? []) {
       const tasks = operation.launch?.task_infos ?? operation.launch_group?.task_group.tasks ?? [];
       for (const task of tasks) {
-        this.sendMasterUpdate(framework, task.task_id.value, task.agent_id.value, state, 'REASON_INVALID_OFFERS', why);
-        this.counters.taskEnded(state);
+        this.counters.taskEnded(state, this.sendMasterUpdate(framework, task.task_id.value, task.agent_id.value, state, 'REASON_INVALID_OFFERS', why));
       }
     }
   }
@@ -776,8 +779,7 @@ export class MasterCore {
   private launchTask(framework: FrameworkRecord, agent: AgentRecord, role: string, task: TaskInfo, available: Resource[], accepted: Set<string>): Resource[] {
     const context = this.taskContext(framework, agent, accepted);
     const reject = (message: string) => {
-      this.sendMasterUpdate(framework, task.task_id.value, agent.id, 'TASK_ERROR', 'REASON_TASK_INVALID', message);
-      this.counters.taskEnded('TASK_ERROR');
+      this.counters.taskEnded('TASK_ERROR', this.sendMasterUpdate(framework, task.task_id.value, agent.id, 'TASK_ERROR', 'REASON_TASK_INVALID', message));
       return available;
     };
     const check = validateTaskInfo(task, context);
@@ -817,8 +819,9 @@ export class MasterCore {
     const fits = problem ? null : checkFits(needed, available, 'Task group');
     const failure = problem ?? (fits && !fits.ok ? fits.message : null);
     if (failure) {
-      for (const task of tasks) this.sendMasterUpdate(framework, task.task_id.value, agent.id, 'TASK_ERROR', 'REASON_TASK_GROUP_INVALID', failure);
-      for (let i = 0; i < tasks.length; i++) this.counters.taskEnded('TASK_ERROR');
+      for (const task of tasks) {
+        this.counters.taskEnded('TASK_ERROR', this.sendMasterUpdate(framework, task.task_id.value, agent.id, 'TASK_ERROR', 'REASON_TASK_GROUP_INVALID', failure));
+      }
       return available;
     }
     const executor: ExecutorInfo = {
@@ -923,7 +926,11 @@ export class MasterCore {
     if (record && record.task.status_update_uuid === ack.uuid && record.task.status_update_state && isTerminalTaskState(record.task.status_update_state)) {
       this.completeTask(framework, record);
     }
-    if (!this.agents.get(agentId)?.connectionId) return;
+    if (!this.agents.get(agentId)?.connectionId) {
+      this.counters.invalidStatusUpdateAcknowledgements++;
+      return;
+    }
+    this.counters.validStatusUpdateAcknowledgements++;
     this.emit({
       kind: 'to-agent',
       agentId,
@@ -994,7 +1001,7 @@ export class MasterCore {
   // ---------------------------------------------------------------- task bookkeeping
 
   private setTaskState(record: TaskRecord, state: TaskState, status?: TaskStatus): void {
-    this.counters.taskStateChanged(record.task.state, state);
+    this.counters.taskStateChanged(record.task.state, state, status);
     // As Mesos: subscribers hear of an update that changes the latest state, not of retries (nor
     // of the kills that come with removing a framework, which FRAMEWORK_REMOVED reports).
     if (status && state !== record.task.state) this.emit({ kind: 'state-changed', change: { kind: 'task-updated', task: record.task, state, status } });
@@ -1046,6 +1053,8 @@ export class MasterCore {
       this.emit({ kind: 'log', level: 'warn', message: `Refused agent ${requestedId} (${subscribe.agent_info.hostname}): it was marked gone` });
       return;
     }
+    if (requestedId) this.counters.agentReregistrations++;
+    else this.counters.agentRegistrations++;
     const known = requestedId ? this.agents.get(requestedId) : undefined;
     if (known) {
       this.reregisterKnownAgent(known, connectionId, subscribe, remoteIp);
@@ -1216,7 +1225,11 @@ export class MasterCore {
       case 'MESSAGE': {
         const message = call.message as NonNullable<AgentCall['message']>;
         const framework = this.frameworks.get(message.framework_id.value as FrameworkId);
-        if (!framework?.connectionId) return;
+        if (!framework?.connectionId) {
+          this.counters.invalidExecutorToFrameworkMessages++;
+          return;
+        }
+        this.counters.validExecutorToFrameworkMessages++;
         this.emit({
           kind: 'to-framework',
           frameworkId: framework.id,
@@ -1325,6 +1338,7 @@ export class MasterCore {
    * it is told to shut down. Frameworks that are not partition-aware see TASK_LOST either way.
    */
   private removeAgent(agent: AgentRecord, why: 'unreachable' | 'gone'): void {
+    this.counters.agentRemoved(why);
     if (agent.connectionId !== null) {
       if (why === 'gone') this.emit({ kind: 'to-agent', agentId: agent.id, event: { type: 'SHUTDOWN', shutdown: { message: 'Agent has been marked gone' } } });
       this.emit({ kind: 'agent-stream-close', connectionId: agent.connectionId });

@@ -21,6 +21,9 @@ const STATE_INDEX = new Map<TaskState, number>(TASK_STATES.map((state, index) =>
 /** Scalars are summed in thousandths as integers, so adding and taking away never drifts. */
 const toMilli = (value: number): number => Math.round(value * 1000);
 
+/** Revocable amounts are kept apart from the others under their own key (a resource name holds no space). */
+const revocableKey = (name: string): string => `${name} revocable`;
+
 export class TaskGauges {
   private readonly byState = new Array<number>(TASK_STATES.length).fill(0);
   private readonly usedMilli = new Map<string, number>();
@@ -36,11 +39,11 @@ export class TaskGauges {
   }
 
   /**
-   * A scalar resource (non-revocable) used by tasks in maps that hold resources, until the task
-   * gives its resources back; rounded to Mesos' 0.001.
+   * A scalar resource (non-revocable, or with `revocable` only the revocable kind) used by tasks
+   * in maps that hold resources, until the task gives its resources back; rounded to Mesos' 0.001.
    */
-  used(name: string): number {
-    return (this.usedMilli.get(name) ?? 0) / 1000;
+  used(name: string, revocable = false): number {
+    return (this.usedMilli.get(revocable ? revocableKey(name) : name) ?? 0) / 1000;
   }
 
   /** Adds (`sign` 1) or takes away (-1) one record as counted with `code` (see TaskRecordMap). */
@@ -49,8 +52,9 @@ export class TaskGauges {
     this.byState[stateIndex] = (this.byState[stateIndex] as number) + sign;
     if ((code & 1) === 0) return;
     for (const resource of record.resources) {
-      if (resource.type !== 'SCALAR' || resource.revocable !== undefined) continue;
-      this.usedMilli.set(resource.name, (this.usedMilli.get(resource.name) ?? 0) + sign * toMilli(resource.scalar?.value ?? 0));
+      if (resource.type !== 'SCALAR') continue;
+      const key = resource.revocable === undefined ? resource.name : revocableKey(resource.name);
+      this.usedMilli.set(key, (this.usedMilli.get(key) ?? 0) + sign * toMilli(resource.scalar?.value ?? 0));
     }
   }
 }

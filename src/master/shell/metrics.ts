@@ -4,13 +4,16 @@
  * - Counters the shell keeps (MasterShellMetrics): `master/messages_*` for the calls frameworks
  *   and agents make, and the allocator's `allocation_runs` with the `allocation_run_ms` and
  *   `allocation_run_latency_ms` timers, measured around the shell's `allocate` step.
- * - Counters the core keeps (MasterCounters): tasks that ended, by terminal state, and valid and
- *   invalid status updates.
+ * - Counters the core keeps (MasterCounters): tasks that ended, by terminal state; state changes
+ *   by source and reason (`master/task_lost/source_master/reason_slave_removed`, made as they first
+ *   occur, as in Mesos); valid and invalid status updates, acknowledgements and messages between
+ *   frameworks and executors; agents registered, reregistered and removed.
  * - Gauges the core keeps as tasks come, change and go (TaskGauges): tasks by live state and the
  *   resources they use, so a snapshot never walks every task.
  * - Gauges read from the core's state when a snapshot is taken: agents, frameworks, offers,
  *   resources total, what executors use, and the allocator's own gauges. These walk agents,
  *   frameworks and executors, which are few beside tasks.
+ * - The host's `system/*` gauges (SystemGauges), read at most every few seconds.
  *
  * Mesos names several message counters after its v0 messages; a v1 call counts under the name of
  * the message it replaces, as in Mesos: ACCEPT with a LAUNCH (or LAUNCH_GROUP) of tasks counts as
@@ -25,8 +28,9 @@
 import { performance } from 'node:perf_hooks';
 import type { TaskState } from '../../api/mesos.js';
 import type { SchedulerCall } from '../../api/scheduler/calls.js';
-import { addScalars, GAUGED_RESOURCES, round3, taskStateMetric } from '../../common/metrics/scalars.js';
+import { addScalars, resourceGauges, taskStateMetric } from '../../common/metrics/scalars.js';
 import { MetricsSnapshot } from '../../common/metrics/snapshot.js';
+import { SystemGauges } from '../../common/metrics/system.js';
 import { WindowedTimer } from '../../common/metrics/timer.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { MasterInput } from '../core/types.js';
@@ -88,6 +92,8 @@ export class MasterShellMetrics {
   triggersWaiting = 0;
   /** Operator API SUBSCRIBE streams open now (kept by OperatorEvents). */
   operatorEventStreamSubscribers = 0;
+  /** The host's CPUs, load and memory. */
+  readonly system = new SystemGauges();
 
   /** Counts the messages an input carries; returns the high-resolution time an allocation starts at (0 otherwise). */
   stepStarting(input: MasterInput): number {
@@ -181,10 +187,14 @@ export function masterMetricsSnapshot({ core, shell, startTimeMs }: MasterMetric
   for (const [state, count] of core.counters.tasksEndedByState()) {
     snapshot.counter(`master/${taskStateMetric(state)}`, count, `Tasks that reached ${state} since the master started`);
   }
+  for (const [suffix, count] of core.counters.taskStateReasons()) {
+    snapshot.counter(`master/${suffix}`, count, 'Tasks that changed to a state with a reason, by the source and reason of the update');
+  }
   addResourceGauges(snapshot, core);
   for (const [suffix, help] of Object.entries(MASTER_MESSAGES)) snapshot.counter(`master/messages_${suffix}`, shell.messageCount(suffix), help);
-  snapshot.counter('master/valid_status_updates', core.counters.validStatusUpdates, 'Status updates from agents for tasks the master knows');
-  snapshot.counter('master/invalid_status_updates', core.counters.invalidStatusUpdates, 'Status updates from agents for tasks the master does not know');
+  addValidityCounters(snapshot, core);
+  addAgentCounters(snapshot, core);
+  shell.system.addTo(snapshot, nowMs);
   snapshot.gauge('master/event_queue_messages', 0, 'Messages waiting in the master (none: every input is applied as it arrives)');
   snapshot.gauge('master/operator_event_stream_subscribers', shell.operatorEventStreamSubscribers, 'Operator API SUBSCRIBE streams open');
   snapshot.counter('allocator/mesos/allocation_runs', shell.allocationRuns, 'Allocation runs since the master started');
@@ -222,33 +232,62 @@ function addFrameworkGauges(snapshot: MetricsSnapshot, core: MasterCore): void {
 }
 
 /**
- * Scalars the executors on registered agents use, by resource name. Executors are few beside
- * tasks (the built-in command executor is not one the master accounts for), so they are walked.
+ * Scalars the executors on registered agents use, by resource name, revocable ones apart.
+ * Executors are few beside tasks (the built-in command executor is not one the master accounts
+ * for), so they are walked.
  */
-function executorScalars(core: MasterCore): Map<string, number> {
+function executorScalars(core: MasterCore): { used: Map<string, number>; usedRevocable: Map<string, number> } {
   const used = new Map<string, number>();
+  const usedRevocable = new Map<string, number>();
   for (const framework of core.frameworks.values()) {
     for (const [agentId, executors] of framework.executors) {
       if (!core.agents.has(agentId)) continue;
-      for (const executor of executors.values()) addScalars(used, executor.resources ?? []);
+      for (const executor of executors.values()) {
+        addScalars(used, executor.resources ?? []);
+        addScalars(usedRevocable, executor.resources ?? [], true);
+      }
     }
   }
-  return used;
+  return { used, usedRevocable };
 }
 
-/** Resources total on registered agents, and used there by tasks (kept by the core) and executors (walked). */
+/**
+ * Resources total on registered agents, and used there by tasks (kept by the core) and executors
+ * (walked); revocable ones apart, as Mesos shows them.
+ */
 function addResourceGauges(snapshot: MetricsSnapshot, core: MasterCore): void {
   const total = new Map<string, number>();
-  for (const agent of core.agents.values()) addScalars(total, agent.total);
-  const executorsUse = executorScalars(core);
-  for (const name of GAUGED_RESOURCES) {
-    const totalAmount = round3(total.get(name) ?? 0);
-    const usedAmount = round3(core.taskGauges.used(name) + (executorsUse.get(name) ?? 0));
-    const unit = name === 'mem' || name === 'disk' ? ' (MB)' : '';
-    snapshot.gauge(`master/${name}_total`, totalAmount, `${name} on registered agents${unit}, revocable excluded`);
-    snapshot.gauge(`master/${name}_used`, usedAmount, `${name} used by tasks and executors${unit}, revocable excluded`);
-    snapshot.gauge(`master/${name}_percent`, totalAmount > 0 ? usedAmount / totalAmount : 0, `Fraction of ${name} used (0 to 1)`);
+  const totalRevocable = new Map<string, number>();
+  for (const agent of core.agents.values()) {
+    addScalars(total, agent.total);
+    addScalars(totalRevocable, agent.total, true);
   }
+  const executors = executorScalars(core);
+  const used = (name: string) => core.taskGauges.used(name) + (executors.used.get(name) ?? 0);
+  const usedRevocable = (name: string) => core.taskGauges.used(name, true) + (executors.usedRevocable.get(name) ?? 0);
+  for (const { key, value, help } of resourceGauges('master', '', total, used)) snapshot.gauge(key, value, help);
+  for (const { key, value, help } of resourceGauges('master', 'revocable_', totalRevocable, usedRevocable)) snapshot.gauge(key, value, help);
+}
+
+/** Mesos' valid and invalid counts of what the master passes on: status updates, acknowledgements, messages. */
+function addValidityCounters(snapshot: MetricsSnapshot, core: MasterCore): void {
+  const c = core.counters;
+  snapshot.counter('master/valid_status_updates', c.validStatusUpdates, 'Status updates from agents for tasks the master knows');
+  snapshot.counter('master/invalid_status_updates', c.invalidStatusUpdates, 'Status updates from agents for tasks the master does not know');
+  snapshot.counter('master/valid_status_update_acknowledgements', c.validStatusUpdateAcknowledgements, 'ACKNOWLEDGE calls passed on to the agent');
+  snapshot.counter('master/invalid_status_update_acknowledgements', c.invalidStatusUpdateAcknowledgements, 'ACKNOWLEDGE calls dropped: the agent is not connected');
+  snapshot.counter('master/valid_framework_to_executor_messages', c.validFrameworkToExecutorMessages, 'MESSAGE calls passed on to the agent of the executor');
+  snapshot.counter('master/invalid_framework_to_executor_messages', c.invalidFrameworkToExecutorMessages, 'MESSAGE calls dropped: the agent is not connected');
+  snapshot.counter('master/valid_executor_to_framework_messages', c.validExecutorToFrameworkMessages, 'Executor messages passed on to the framework');
+  snapshot.counter('master/invalid_executor_to_framework_messages', c.invalidExecutorToFrameworkMessages, 'Executor messages dropped: the framework is unknown or not subscribed');
+}
+
+function addAgentCounters(snapshot: MetricsSnapshot, core: MasterCore): void {
+  const c = core.counters;
+  snapshot.counter('master/slave_registrations', c.agentRegistrations, 'Agents admitted when they first subscribed');
+  snapshot.counter('master/slave_reregistrations', c.agentReregistrations, 'Agents that subscribed again with their id');
+  snapshot.counter('master/slave_removals', c.agentRemovals, 'Registered agents removed: marked unreachable or gone');
+  snapshot.counter('master/slave_removals/reason_unhealthy', c.agentRemovalsUnhealthy, 'Agents removed because they stopped answering pings');
 }
 
 /** Help for an allocator gauge, by the shape of its key (the same for every role and resource). */

@@ -1,7 +1,9 @@
 /**
  * Goal: the agent's `/metrics/snapshot` shows Mesos' `slave/...` keys: live tasks by state,
- * ended tasks counted once each since the start, executors, resources total and used (tasks that
- * ended no longer use theirs), registration, valid and invalid status updates.
+ * ended tasks counted once each since the start, executors by state (registering, running,
+ * terminating, terminated) and launch errors, resources total and used with revocable ones apart
+ * (tasks that ended no longer use theirs), registration, valid and invalid status updates and
+ * framework messages, and the host's `system/*` gauges.
  * Method: AgentCounters driven through a task's states, and a hand-built view of the agent's
  * executors, compared with numbers worked out by hand.
  */
@@ -9,15 +11,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Resource, TaskState } from '../../../src/api/mesos.js';
 import { AgentCounters, agentMetricsSnapshot, type ExecutorView } from '../../../src/agent/metrics.js';
+import { SystemGauges } from '../../../src/common/metrics/system.js';
 
 const scalars = (cpus: number, mem: number): Resource[] => [
   { name: 'cpus', type: 'SCALAR', scalar: { value: cpus } },
   { name: 'mem', type: 'SCALAR', scalar: { value: mem } },
 ];
 
-function executor(state: ExecutorView['state'], resources: Resource[], tasks: Array<[string, TaskState, Resource[]]>): ExecutorView {
+function executor(state: ExecutorView['state'], resources: Resource[], tasks: Array<[string, TaskState, Resource[]]>, shuttingDown = false): ExecutorView {
   return {
     state,
+    shuttingDown,
     checkpoint: { info: { resources } },
     tasks: new Map(tasks.map(([id, taskState, taskResources]) => [id, { state: taskState, info: { resources: taskResources } }])),
   };
@@ -43,6 +47,10 @@ test('the snapshot: live tasks, ended tasks, executors, resources, registration'
   counters.executorsTerminated = 2;
   counters.validStatusUpdates = 7;
   counters.invalidStatusUpdates = 1;
+  counters.containerLaunchErrors = 1;
+  counters.validFrameworkMessages = 3;
+  counters.invalidFrameworkMessages = 2;
+  const revocableCpus = (value: number): Resource => ({ name: 'cpus', type: 'SCALAR', scalar: { value }, revocable: {} });
   const executors = [
     // A custom executor (0.1 cpus) with a running task and one that finished (its 1 cpu is free again).
     executor('running', scalars(0.1, 32), [['t1', 'TASK_RUNNING', scalars(1, 128)], ['t2', 'TASK_FINISHED', scalars(1, 128)]]),
@@ -50,11 +58,13 @@ test('the snapshot: live tasks, ended tasks, executors, resources, registration'
     executor('registering', [], [['t3', 'TASK_STAGING', scalars(0.5, 64)]]),
     // An executor gone: nothing of it counts.
     executor('terminated', scalars(1, 1), [['t4', 'TASK_RUNNING', scalars(1, 1)]]),
+    // An executor told to shut down, its task on revocable cpus still running until it ends.
+    executor('running', [], [['t5', 'TASK_RUNNING', [revocableCpus(0.5)]]], true),
   ];
   const s = agentMetricsSnapshot({
     startTimeMs: 1_000,
     registered: true,
-    total: [...scalars(4, 4096), { name: 'cpus', type: 'SCALAR', scalar: { value: 2 }, revocable: {} }],
+    total: [...scalars(4, 4096), revocableCpus(2)],
     executors,
     frameworks: 1,
     counters,
@@ -67,7 +77,12 @@ test('the snapshot: live tasks, ended tasks, executors, resources, registration'
   assert.equal(s['slave/mem_total'], 4096);
   assert.equal(s['slave/disk_total'], 0);
   assert.equal(s['slave/cpus_percent'], 0.4);
-  assert.equal(s['slave/tasks_running'], 1);
+  assert.equal(s['slave/cpus_revocable_total'], 2);
+  assert.equal(s['slave/cpus_revocable_used'], 0.5, 't5');
+  assert.equal(s['slave/cpus_revocable_percent'], 0.25);
+  assert.equal(s['slave/mem_revocable_total'], 0);
+  assert.equal(s['slave/mem_revocable_percent'], 0, 'none: 0, not NaN');
+  assert.equal(s['slave/tasks_running'], 2, 't1 and t5');
   assert.equal(s['slave/tasks_staging'], 1);
   assert.equal(s['slave/tasks_starting'], 0);
   assert.equal(s['slave/tasks_killing'], 0);
@@ -78,10 +93,22 @@ test('the snapshot: live tasks, ended tasks, executors, resources, registration'
   assert.equal(s['slave/tasks_gone'], 0);
   assert.equal(s['slave/executors_running'], 1);
   assert.equal(s['slave/executors_registering'], 1);
+  assert.equal(s['slave/executors_terminating'], 1);
   assert.equal(s['slave/executors_terminated'], 2);
+  assert.equal(s['slave/container_launch_errors'], 1);
+  assert.equal(s['slave/valid_framework_messages'], 3);
+  assert.equal(s['slave/invalid_framework_messages'], 2);
+  assert.equal(s['system/cpus_total'], undefined, 'no system gauges unless asked for');
   assert.equal(s['slave/frameworks_active'], 1);
   assert.equal(s['slave/valid_status_updates'], 7);
   assert.equal(s['slave/invalid_status_updates'], 1);
+});
+
+test("with SystemGauges the snapshot shows the host's system/* gauges", () => {
+  const s = agentMetricsSnapshot({ startTimeMs: 0, registered: true, total: [], executors: [], frameworks: 0, counters: new AgentCounters() }, 0, new SystemGauges()).toJson();
+  assert.ok((s['system/cpus_total'] ?? 0) >= 1);
+  assert.ok((s['system/mem_total_bytes'] ?? 0) > (s['system/mem_free_bytes'] ?? -1));
+  for (const key of ['system/load_1min', 'system/load_5min', 'system/load_15min']) assert.ok((s[key] ?? -1) >= 0, key);
 });
 
 test('an agent not registered says so', () => {

@@ -1,13 +1,17 @@
 /**
  * Goal: the master's `/metrics/snapshot` counts what Mesos counts: live tasks by state as gauges,
- * tasks that ended as counters since the start (once per task), messages under Mesos' names,
- * valid and invalid status updates, agents and frameworks connected or not, resources total and
- * used, the allocator's runs and gauges.
+ * tasks that ended as counters since the start (once per task) and state changes by source and
+ * reason under Mesos' v0 names, messages under Mesos' names, valid and invalid status updates,
+ * acknowledgements and messages between frameworks and executors, agents registered,
+ * reregistered and removed (and why), agents and frameworks connected or not, resources total
+ * and used with revocable ones apart, the host's system gauges, the allocator's runs and gauges.
  * Method: scripted scenarios through the Harness with the shell's MasterShellMetrics watching
  * every input (as MasterShell.step does), then the snapshot's numbers, worked out by hand.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { TaskStatus } from '../../../src/api/mesos.js';
+import type { AgentId, FrameworkId } from '../../../src/common/ids.js';
 import type { Effect, MasterInput } from '../../../src/master/core/types.js';
 import { MasterShellMetrics, masterMetricsSnapshot } from '../../../src/master/shell/metrics.js';
 import { Harness, parseSimple } from './harness.js';
@@ -199,6 +203,125 @@ test('a framework whose scheduler disconnects is inactive until it comes back; S
   assert.equal(back['master/messages_reregister_framework'], 1);
 });
 
+/** A status update from the agent with a source and reason, as the agent itself makes them. */
+function agentUpdateWithReason(h: Harness, agentId: AgentId, frameworkId: FrameworkId, taskId: string, status: Pick<TaskStatus, 'state' | 'source' | 'reason'>): void {
+  const full: TaskStatus = { task_id: { value: taskId }, uuid: `u-${taskId}-${status.state}`, agent_id: { value: agentId }, timestamp: h.nowMs / 1000, ...status };
+  h.step({ kind: 'agent-call', agentId, call: { type: 'UPDATE', update: { framework_id: { value: frameworkId }, status: full } } });
+}
+
+test("agents registered, reregistered and removed, and why: Mesos' slave_* counters", () => {
+  const h = new MeteredHarness();
+  const a1 = h.addAgent('cpus:2;mem:1024', 'a1');
+  const a2 = h.addAgent('cpus:2;mem:1024', 'a2');
+  h.addAgent('cpus:2;mem:1024', 'a3', 'from-before'); // An agent the master does not know, with its id: after a master restart.
+  // a1's link drops and it comes back with its id.
+  h.step({ kind: 'agent-disconnected', agentId: a1, connectionId: h.core.agents.get(a1)!.connectionId! });
+  h.addAgent('cpus:2;mem:1024', 'a1', a1);
+  let s = h.snapshot();
+  assert.equal(s['master/slave_registrations'], 2, 'a1 and a2');
+  assert.equal(s['master/slave_reregistrations'], 2, 'a3 after the restart, a1 back');
+  assert.equal(s['master/slave_removals'], 0);
+  // The operator marks a1 gone; then a2 and a3 answer no pings (the harness never does).
+  h.step({ kind: 'mark-agent-gone', agentId: a1 });
+  for (let i = 0; i < 6; i++) h.step({ kind: 'ping-tick' });
+  s = h.snapshot();
+  assert.equal(s['master/slave_removals'], 3, 'a1 gone, a2 and a3 unreachable');
+  assert.equal(s['master/slave_removals/reason_unhealthy'], 2, 'a2 and a3: missed pings');
+  h.step({ kind: 'mark-agent-gone', agentId: a2 });
+  assert.equal(h.snapshot()['master/slave_removals'], 3, 'an unreachable agent marked gone was removed already');
+  // A gone agent that tries again is refused, and not counted as a reregistration.
+  h.step({
+    kind: 'agent-subscribe', connectionId: h.newConnection(), remoteIp: '127.0.0.1',
+    subscribe: { agent_info: { hostname: 'a1', port: 5051, id: { value: a1 } }, resources: parseSimple('cpus:2'), version: '1.11.0' },
+  });
+  assert.equal(h.snapshot()['master/slave_reregistrations'], 2);
+});
+
+test('acknowledgements and messages between frameworks and executors: valid when passed on, invalid when dropped', () => {
+  const h = new MeteredHarness();
+  const a1 = h.addAgent('cpus:2;mem:1024', 'a1');
+  const a2 = h.addAgent('cpus:2;mem:1024', 'a2');
+  const { frameworkId } = h.subscribe('web');
+  h.step({ kind: 'agent-disconnected', agentId: a2, connectionId: h.core.agents.get(a2)!.connectionId! });
+  const toExecutor = (agentId: AgentId) => h.call(frameworkId, { type: 'MESSAGE', message: { agent_id: { value: agentId }, executor_id: { value: 'e1' }, data: 'aGk=' } });
+  const acknowledge = (agentId: AgentId) => h.call(frameworkId, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: agentId }, task_id: { value: 't1' }, uuid: 'u1' } });
+  const fromExecutor = (framework: string) => h.step({
+    kind: 'agent-call', agentId: a1, call: { type: 'MESSAGE', message: { framework_id: { value: framework }, executor_id: { value: 'e1' }, data: 'aGk=' } },
+  });
+  toExecutor(a1);
+  toExecutor(a2); // Its agent is not connected: dropped.
+  toExecutor('nowhere' as AgentId);
+  acknowledge(a1);
+  acknowledge(a2);
+  fromExecutor(frameworkId);
+  fromExecutor('unknown-framework');
+  const s = h.snapshot();
+  assert.equal(s['master/messages_framework_to_executor'], 3);
+  assert.equal(s['master/valid_framework_to_executor_messages'], 1);
+  assert.equal(s['master/invalid_framework_to_executor_messages'], 2);
+  assert.equal(s['master/messages_status_update_acknowledgement'], 2);
+  assert.equal(s['master/valid_status_update_acknowledgements'], 1);
+  assert.equal(s['master/invalid_status_update_acknowledgements'], 1);
+  assert.equal(s['master/messages_executor_to_framework'], 2);
+  assert.equal(s['master/valid_executor_to_framework_messages'], 1);
+  assert.equal(s['master/invalid_executor_to_framework_messages'], 1);
+});
+
+test("state changes counted by source and reason under Mesos' v0 names (AGENT is SLAVE), once per change", () => {
+  const h = new MeteredHarness();
+  const a1 = h.addAgent('cpus:4;mem:4096', 'a1');
+  const a2 = h.addAgent('cpus:4;mem:4096', 'a2');
+  const legacy = h.subscribe('legacy').frameworkId;
+  const aware = h.subscribe('aware', { capabilities: [{ type: 'PARTITION_AWARE' }] }).frameworkId;
+  const offers = h.allocate();
+  const offerOn = (agentId: AgentId) => offers.find((o) => o.agent_id.value === agentId)!;
+  // Each framework gets one agent's offer; launch there.
+  const legacyOffer = offers.find((o) => o.framework_id.value === legacy)!;
+  const awareOffer = offers.find((o) => o.framework_id.value === aware)!;
+  assert.ok(legacyOffer && awareOffer && legacyOffer.agent_id.value !== awareOffer.agent_id.value);
+  h.launch(legacy, legacyOffer, [{ id: 'crash' }, { id: 'lost' }, { id: 'too-big', resources: parseSimple('cpus:64') }]);
+  h.launch(aware, awareOffer, [{ id: 'away' }]);
+  const legacyAgent = legacyOffer.agent_id.value as AgentId;
+  const awareAgent = awareOffer.agent_id.value as AgentId;
+  assert.ok(offerOn(a1) && offerOn(a2));
+  agentUpdateWithReason(h, legacyAgent, legacy, 'crash', { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED' });
+  agentUpdateWithReason(h, legacyAgent, legacy, 'crash', { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED' }); // A retry.
+  h.agentUpdate(legacyAgent, legacy, 'lost', 'TASK_RUNNING'); // No reason: not counted by reason.
+  h.agentUpdate(awareAgent, aware, 'away', 'TASK_RUNNING');
+  for (const agentId of [a1, a2]) h.step({ kind: 'agent-disconnected', agentId, connectionId: h.core.agents.get(agentId)!.connectionId! });
+  for (let i = 0; i < 6; i++) h.step({ kind: 'ping-tick' });
+  const s = h.snapshot();
+  assert.equal(s['master/task_failed/source_slave/reason_container_launch_failed'], 1, 'once, the retry changes nothing');
+  assert.equal(s['master/task_error/source_master/reason_task_invalid'], 1, 'too-big, refused at launch');
+  assert.equal(s['master/task_lost/source_master/reason_slave_removed'], 1, 'lost: its agent became unreachable');
+  assert.equal(s['master/task_unreachable/source_master/reason_slave_removed'], 1, 'away: partition-aware');
+  assert.equal(s['master/tasks_failed'], 1);
+  assert.equal(s['master/tasks_lost'], 1);
+  const byReason = Object.keys(s).filter((key) => /^master\/task_[a-z_]+\/source_/.test(key));
+  assert.equal(byReason.length, 4, `no others: ${byReason.join(', ')}`);
+});
+
+test('revocable resources are gauged apart: total on agents, used by tasks', () => {
+  const h = new MeteredHarness();
+  const revocableCpus = { name: 'cpus', type: 'SCALAR' as const, scalar: { value: 8 }, revocable: {} };
+  h.addAgent([...parseSimple('cpus:2;mem:1024'), revocableCpus], 'a1');
+  const { frameworkId } = h.subscribe('batch', { capabilities: [{ type: 'REVOCABLE_RESOURCES' }] });
+  const [offer] = h.allocate();
+  assert.ok(offer);
+  h.launch(frameworkId, offer, [{ id: 'scavenger', resources: [{ ...revocableCpus, scalar: { value: 3 } }, ...parseSimple('mem:64')] }]);
+  const s = h.snapshot();
+  assert.equal(s['master/cpus_total'], 2, 'revocable cpus are not in cpus_total');
+  assert.equal(s['master/cpus_used'], 0);
+  assert.equal(s['master/cpus_revocable_total'], 8);
+  assert.equal(s['master/cpus_revocable_used'], 3);
+  assert.equal(s['master/cpus_revocable_percent'], 0.375);
+  assert.equal(s['master/mem_used'], 64);
+  assert.equal(s['master/mem_revocable_total'], 0);
+  assert.equal(s['master/mem_revocable_percent'], 0);
+  h.agentUpdate(offer.agent_id.value as AgentId, frameworkId, 'scavenger', 'TASK_FINISHED');
+  assert.equal(h.snapshot()['master/cpus_revocable_used'], 0, 'given back when it ends');
+});
+
 test('allocation latency is measured from the first wanted allocation to the run starting', () => {
   const metrics = new MasterShellMetrics();
   metrics.allocationStarting(1_000);
@@ -228,7 +351,13 @@ test('every master key Mesos names that Meridian keeps is in the snapshot', () =
     ...['launch_tasks', 'decline_offers', 'revive_offers', 'suppress_offers', 'kill_task', 'reconcile_tasks', 'status_update_acknowledgement',
       'register_framework', 'reregister_framework', 'unregister_framework', 'register_slave', 'reregister_slave', 'status_update', 'exited_executor']
       .map((m) => `master/messages_${m}`),
-    'master/valid_status_updates', 'master/invalid_status_updates', 'master/event_queue_messages',
+    ...['framework_to_executor', 'executor_to_framework'].map((m) => `master/messages_${m}`),
+    ...['status_updates', 'status_update_acknowledgements', 'framework_to_executor_messages', 'executor_to_framework_messages']
+      .flatMap((m) => [`master/valid_${m}`, `master/invalid_${m}`]),
+    'master/slave_registrations', 'master/slave_reregistrations', 'master/slave_removals', 'master/slave_removals/reason_unhealthy',
+    ...['cpus', 'mem', 'disk', 'gpus'].flatMap((r) => [`master/${r}_revocable_total`, `master/${r}_revocable_used`, `master/${r}_revocable_percent`]),
+    'master/event_queue_messages', 'master/operator_event_stream_subscribers',
+    'system/cpus_total', 'system/load_1min', 'system/load_5min', 'system/load_15min', 'system/mem_total_bytes', 'system/mem_free_bytes',
     'allocator/mesos/allocation_runs', 'allocator/mesos/allocation_run_ms',
     ...['count', 'min', 'max', 'p50', 'p90', 'p95', 'p99', 'p999', 'p9999'].map((s) => `allocator/mesos/allocation_run_ms/${s}`),
   ]) {

@@ -7,7 +7,7 @@ import { WaitingForMaster } from '../components/common.js';
 import { getJson, operatorCall, usePolling } from '../live/api.js';
 import { usageOf } from '../live/derived.js';
 import { useCluster } from '../live/store.js';
-import { formatAmount, type ResourceAmounts } from '../model/resources.js';
+import { formatAmount, resourceNames, type ResourceAmounts } from '../model/resources.js';
 
 const ROLES_INTERVAL_MS = 5_000;
 
@@ -58,8 +58,8 @@ async function loadRoles(signal: AbortSignal): Promise<RolesData> {
 
 function amounts(values: ResourceAmounts | undefined): string {
   // Mesos writes ranges (ports) as text in these summaries; only the numbers are shown.
-  const entries = Object.entries(values ?? {}).filter(([, value]) => typeof value === 'number' && value !== 0);
-  return entries.length === 0 ? '' : entries.map(([name, value]) => `${name} ${formatAmount(name, value)}`).join(', ');
+  const numbers = Object.fromEntries(Object.entries(values ?? {}).filter(([, value]) => typeof value === 'number' && value !== 0));
+  return resourceNames(numbers).map((name) => `${name} ${formatAmount(name, numbers[name] as number)}`).join(', ');
 }
 
 export function RolesView() {

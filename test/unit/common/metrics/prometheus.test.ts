@@ -35,6 +35,26 @@ test('roles and resources in allocator keys become labels; a role keeps its slas
   });
 });
 
+test("a task's state changes by source and reason: one counter family with state, source and reason labels", () => {
+  assert.deepEqual(prometheusSeries('master/task_lost/source_master/reason_slave_removed', 'counter'), {
+    name: 'mesos_master_task_state_reasons_total', labels: [['state', 'lost'], ['source', 'master'], ['reason', 'slave_removed']],
+  });
+  assert.deepEqual(prometheusSeries('master/task_gone_by_operator/source_master/reason_slave_removed_by_operator', 'counter'), {
+    name: 'mesos_master_task_state_reasons_total', labels: [['state', 'gone_by_operator'], ['source', 'master'], ['reason', 'slave_removed_by_operator']],
+  });
+  const text = renderPrometheus(new MetricsSnapshot()
+    .counter('master/task_failed/source_slave/reason_container_launch_failed', 1, 'By reason')
+    .counter('master/task_lost/source_master/reason_slave_removed', 2, 'By reason')
+    .list());
+  assert.equal(text, [
+    '# HELP mesos_master_task_state_reasons_total By reason',
+    '# TYPE mesos_master_task_state_reasons_total counter',
+    'mesos_master_task_state_reasons_total{state="failed",source="slave",reason="container_launch_failed"} 1',
+    'mesos_master_task_state_reasons_total{state="lost",source="master",reason="slave_removed"} 2',
+    '',
+  ].join('\n'));
+});
+
 test("a timer's window statistics: _window_count/_min/_max and _window_quantile{quantile}", () => {
   assert.deepEqual(prometheusSeries('allocator/mesos/allocation_run_ms', 'gauge'), { name: 'mesos_allocator_mesos_allocation_run_ms', labels: [] });
   assert.deepEqual(prometheusSeries('allocator/mesos/allocation_run_ms/count', 'gauge'), { name: 'mesos_allocator_mesos_allocation_run_ms_window_count', labels: [] });
