@@ -31,11 +31,14 @@ let browser: Browser;
 let page: Page;
 let run: ChildProcess | undefined;
 let service: TestFramework | undefined;
+/** Every URL the page asked for: all of them must be the master's (nothing fetched from elsewhere). */
+const requested: string[] = [];
 
 before(async () => {
   cluster = await new TestCluster({ agents: 1 }).start();
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('request', (request) => requested.push(request.url()));
 });
 
 after(async () => {
@@ -126,4 +129,8 @@ test('the overview, agents, frameworks (with why they get offers) and roles (wei
   // The service's task, from the live stream, in the role it runs in.
   assert.match(await page.locator('[data-testid="roles-table"] tr[data-role="*"] [data-testid="role-used"]').innerText(), /cpus 0\.5/);
   await screenshot(page, 'roles');
+
+  const elsewhere = requested.filter((url) => !url.startsWith(`${base}/`) && !url.startsWith('data:'));
+  assert.deepEqual(elsewhere, [], 'the UI loads nothing from other hosts');
+  assert.ok(requested.some((url) => url.startsWith(`${base}/agent/`)), 'agent files were read through the master');
 });
