@@ -1,8 +1,10 @@
 /**
  * Goal: a real master and its agents serve Mesos' `/metrics/snapshot` and Prometheus' `/metrics`:
- * after a task finishes, the master counts it, its agents and its allocation runs (with the
- * timer's window keys), the agent that ran it counts it too, and both `/metrics` answers parse as
- * Prometheus text and agree with the snapshots.
+ * after a task finishes, the master counts it, its updates and their acknowledgements, its
+ * agents' registrations and its allocation runs (with the timer's window keys), the agent that
+ * ran it counts it too, both show the host's `system/*` gauges, and both `/metrics` answers parse
+ * as Prometheus text and agree with the snapshots. (test/integration/prometheus.test.ts has a
+ * real Prometheus scrape them.)
  * Method: a master and two agents as processes (TestCluster), one task through the test
  * framework, then plain HTTP GETs on loopback; a small parser of the text format written here.
  */
@@ -129,6 +131,13 @@ test('after a task finishes: the master snapshot counts it, its agents and its a
   assert.ok((master['master/messages_register_framework'] ?? 0) >= 1);
   assert.ok((master['master/messages_status_update'] ?? 0) >= 3, 'STARTING, RUNNING, FINISHED');
   assert.ok((master['master/valid_status_updates'] ?? 0) >= 3);
+  assert.ok((master['master/valid_status_update_acknowledgements'] ?? 0) >= 3, 'the framework acknowledged them');
+  assert.equal(master['master/invalid_status_update_acknowledgements'], 0);
+  assert.equal(master['master/slave_registrations'], 2);
+  assert.equal(master['master/slave_removals'], 0);
+  assert.equal(master['master/cpus_revocable_total'], 0);
+  assert.ok((master['system/cpus_total'] ?? 0) >= 1, "the host's system gauges");
+  assert.ok((master['system/mem_total_bytes'] ?? 0) > 0);
   assert.equal(master['allocator/mesos/resources/cpus/total'], 8);
 
   const garbage = await request(masterEndpoint(), 'GET', '/metrics/snapshot?timeout=soon');
@@ -150,6 +159,9 @@ test('the agent that ran the task counts it', async () => {
   assert.equal(snapshot['slave/disk_total'], 4096);
   assert.ok((snapshot['slave/valid_status_updates'] ?? 0) >= 3);
   assert.equal(snapshot['slave/tasks_running'], 0);
+  assert.equal(snapshot['slave/executors_terminating'], 0);
+  assert.equal(snapshot['slave/container_launch_errors'], 0);
+  assert.ok((snapshot['system/cpus_total'] ?? 0) >= 1);
   assert.ok((snapshot['slave/uptime_secs'] ?? 0) > 0);
 });
 
