@@ -59,13 +59,16 @@ const NO_OFFERS: OutstandingOffers = { count: 0, cpus: 0, mem: 0 };
 
 /**
  * The roles to explain for a framework: those it is subscribed to, in its own order, then any
- * other it still holds resources in (tasks, offers), sorted.
+ * other it still holds resources in (tasks, offers), sorted. `taskRoles`, when the caller already
+ * knows the roles of the framework's tasks, saves the walk over them.
  */
-export function allocationRolesOf(framework: FrameworkRecord, offers: ReadonlyMap<OfferId, OfferRecord>): string[] {
-  const held = new Set<string>();
-  for (const record of framework.tasks.values()) {
-    const role = record.resources[0]?.allocation_info?.role;
-    if (role !== undefined) held.add(role);
+export function allocationRolesOf(framework: FrameworkRecord, offers: ReadonlyMap<OfferId, OfferRecord>, taskRoles?: Iterable<string>): string[] {
+  const held = new Set<string>(taskRoles);
+  if (taskRoles === undefined) {
+    for (const record of framework.tasks.values()) {
+      const role = record.resources[0]?.allocation_info?.role;
+      if (role !== undefined) held.add(role);
+    }
   }
   for (const offerId of framework.offers) {
     const offer = offers.get(offerId);

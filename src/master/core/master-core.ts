@@ -193,14 +193,15 @@ export class MasterCore {
   /**
    * The cheap version of `explainAllocation` for listings of every framework (`/master/state`):
    * no walk over agents, only the framework's own filters and offers. `agentsTotal` is how many
-   * agents are active, counted once by the caller. Only reads.
+   * agents are active, counted once by the caller; `taskRoles`, the roles of the framework's tasks
+   * when the caller knows them (saves a walk over its tasks). Only reads.
    */
-  allocationBriefs(frameworkId: FrameworkId, nowMs: number, agentsTotal: number): Map<string, RoleAllocationBrief> {
+  allocationBriefs(frameworkId: FrameworkId, nowMs: number, agentsTotal: number, taskRoles?: Iterable<string>): Map<string, RoleAllocationBrief> {
     const briefs = new Map<string, RoleAllocationBrief>();
     const framework = this.frameworks.get(frameworkId);
     if (!framework) return briefs;
     const outstanding = outstandingOffersByRole(framework, this.offers);
-    for (const role of allocationRolesOf(framework, this.offers)) {
+    for (const role of allocationRolesOf(framework, this.offers, taskRoles)) {
       const brief = this.allocator.explainBrief(frameworkId, role, nowMs);
       assert(brief !== null, 'the allocator knows every framework the master knows');
       const agents = { total: agentsTotal, filtered: brief.filteredAgents };

@@ -11,7 +11,8 @@ import { sendText } from '../../common/http/mesos-http.js';
 import type { FrameworkId } from '../../common/ids.js';
 import type { FrameworkAllocation, RoleAllocation } from '../core/allocation-explain.js';
 import type { MasterCore } from '../core/master-core.js';
-import { masterFrameworksJson } from './state-json.js';
+import { sendJsonPieces } from './state-routes.js';
+import { MasterStateWriter } from './state-writer.js';
 
 /** One role in the JSON answer, snake_case as Mesos' JSON is. */
 export function roleAllocationJson(role: RoleAllocation): Record<string, unknown> {
@@ -58,16 +59,19 @@ function onAllocation(core: MasterCore, clock: Clock, request: FastifyRequest, r
   return frameworkAllocationJson(result.value);
 }
 
-function onFrameworks(core: MasterCore, clock: Clock, request: FastifyRequest, reply: FastifyReply): FastifyReply | Record<string, unknown> {
+function onFrameworks(writer: MasterStateWriter, clock: Clock, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const frameworkId = singleParam(request, 'framework_id');
-  if (frameworkId === null) return sendText(reply, 400, "'framework_id' may be given only once");
-  return masterFrameworksJson(core, clock.nowMs(), frameworkId);
+  if (frameworkId === null) return sendText(reply, 400, "Invalid 'framework_id': it may be given only once");
+  return sendJsonPieces(reply, writer.frameworks(clock.nowMs(), frameworkId));
 }
 
-/** Registers `/master/frameworks` and `/master/frameworks/<framework_id>/allocation`, with and without the `/master` prefix. */
-export function registerAllocationRoutes(app: FastifyInstance, core: MasterCore, clock: Clock): void {
+/**
+ * Registers `/master/frameworks` and `/master/frameworks/<framework_id>/allocation`, with and
+ * without the `/master` prefix; `writer` is the master's (its cached text is shared with /master/state).
+ */
+export function registerAllocationRoutes(app: FastifyInstance, core: MasterCore, clock: Clock, writer = new MasterStateWriter(core)): void {
   for (const prefix of ['/master', '']) {
-    app.get(`${prefix}/frameworks`, async (request, reply) => onFrameworks(core, clock, request, reply));
+    app.get(`${prefix}/frameworks`, async (request, reply) => onFrameworks(writer, clock, request, reply));
     app.get(`${prefix}/frameworks/:framework_id/allocation`, async (request, reply) => onAllocation(core, clock, request, reply));
   }
 }

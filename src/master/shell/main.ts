@@ -25,7 +25,9 @@ import { GONE_AGENTS_FILE, GoneAgentsStore } from './gone-agents-store.js';
 import { QUOTA_FILE, QuotaStore } from './quota-store.js';
 import { parseExcludedResourceNames, parseMinAllocatable } from './allocator-flags.js';
 import { masterMetricsSnapshot } from './metrics.js';
-import { masterSlavesJson, masterStateJson, type MasterIdentity } from './state-json.js';
+import { flagTexts, type MasterIdentity } from './state-json.js';
+import { MasterStateWriter } from './state-writer.js';
+import { registerStateRoutes } from './state-routes.js';
 import { MASTER_FLAGS } from './flags.js';
 import { MESOS_VERSION, versionJson } from './version.js';
 import { recoverWeights, WEIGHTS_FILE, WeightsStore } from './weights-store.js';
@@ -35,6 +37,8 @@ export { MASTER_FLAGS };
 export interface RunningMaster {
   address: Endpoint;
   masterId: string;
+  /** The shell around the core; benchmarks step inputs through it to load a large cluster in-process. */
+  shell: MasterShell;
   stop(): Promise<void>;
 }
 
@@ -73,17 +77,12 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
     electedTimeMs: startTimeMs,
     pid: '',
     hostname: String(flags.hostname ?? ip),
-    flags: Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, String(v)])),
+    flags: flagTexts(MASTER_FLAGS, flags),
   };
   let shell: MasterShell | null = null;
 
   app.get('/health', async (_request, reply) => reply.code(200).send());
   app.get('/version', async () => versionJson());
-  const state = async () => (shell ? masterStateJson(shell.core, identity, clock.nowMs()) : {});
-  for (const path of ['/master/state', '/master/state.json', '/state', '/state.json']) app.get(path, state);
-  const slaves = async () => (shell ? masterSlavesJson(shell.core) : { slaves: [] });
-  for (const path of ['/master/slaves', '/slaves']) app.get(path, slaves);
-  app.get('/master/redirect', async (_request, reply) => reply.redirect(`//${identity.hostname}:${address.port}`, 307));
 
   let address: Endpoint = { host: ip, port: Number(flags.port ?? 5050) };
   const core = new MasterCore(
@@ -114,7 +113,9 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
     weightsStore, quotaStore, goneAgentsStore, identity, flags, flagSpecs: MASTER_FLAGS, metrics: metricsSnapshot, events: operatorEvents,
   });
   operatorApi.registerRoutes(app);
-  registerAllocationRoutes(app, core, clock);
+  const legacyState = new MasterStateWriter(core);
+  registerAllocationRoutes(app, core, clock, legacyState);
+  registerStateRoutes(app, { core, writer: legacyState, clock, identity, address: () => ({ hostname: identity.hostname, port: address.port }) });
   registerAgentProxyRoutes(app, registeredAgentAddress(core));
   registerUiFiles(app);
   // Saved weights are in force before the first request is served.
@@ -149,6 +150,7 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   return {
     address,
     masterId,
+    shell,
     stop: async () => {
       operatorApi.stop();
       shell?.stop();

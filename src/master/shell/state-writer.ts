@@ -1,0 +1,488 @@
+/**
+ * Writes the master's large v0 answers (`/master/state`, `/master/frameworks`, `/master/slaves`,
+ * `/master/tasks`, `/master/state-summary`) fast, byte for byte as `JSON.stringify` of the
+ * builders in state-json.ts would.
+ *
+ * A cluster of 20,000 agents and 200,000 tasks is a few hundred MB of JSON, and from one request
+ * to the next nearly all of it is the same. So the writer keeps what it wrote — the text of each
+ * task, agent, offer and framework header, and ready-encoded Buffers of each framework's task
+ * lists and of blocks of agents — together with what each was made of, and writes it again while
+ * that is unchanged. "Unchanged" is judged by identity: the core replaces a record's info,
+ * resources, roles and capabilities instead of editing them, and a task changes only in its state
+ * and its statuses (pushed, or the oldest dropped). Checking costs a pass over the tasks; writing
+ * costs the copies of the answer into the socket.
+ */
+import { isTerminalTaskState, type ExecutorInfo, type Resource, type Task, type TaskStatus } from '../../api/mesos.js';
+import { addAll } from '../../allocator/resource-math.js';
+import type { AgentId, FrameworkId, TaskId } from '../../common/ids.js';
+import type { MasterCore } from '../core/master-core.js';
+import type { AgentRecord, FrameworkRecord, OfferRecord } from '../core/state.js';
+import {
+  activeAgents, agentJson, agentSummaryJson, agentUsage, allocationJson, completedTaskRole, executorJson, executorResources, executorsOf,
+  frameworkHeaderJson, frameworkOffers, liveTaskRole, masterStateSummaryJson, masterTasksJson, offerJson, stateHeaderJson, taskJson,
+  type AgentUsage, type AllocationContext, type MasterIdentity, type TasksQuery,
+} from './state-json.js';
+
+/** Fresh text is gathered into Buffers of about this many characters. */
+const TEXT_CHARS_PER_BUFFER = 1 << 18;
+/** Agents per cached block of `slaves`. */
+const AGENTS_PER_BLOCK = 256;
+
+/** An answer being written: cached Buffers as they are, fresh text gathered into Buffers. */
+export class JsonPieces {
+  private readonly buffers: Buffer[] = [];
+  private text: string[] = [];
+  private textChars = 0;
+
+  pushText(text: string): void {
+    this.text.push(text);
+    this.textChars += text.length;
+    if (this.textChars >= TEXT_CHARS_PER_BUFFER) this.flushText();
+  }
+
+  pushBuffer(buffer: Buffer): void {
+    if (buffer.length === 0) return;
+    this.flushText();
+    this.buffers.push(buffer);
+  }
+
+  /** Ends the answer: its Buffers, in order. */
+  end(): Buffer[] {
+    this.flushText();
+    return this.buffers;
+  }
+
+  private flushText(): void {
+    if (this.text.length === 0) return;
+    this.buffers.push(Buffer.from(this.text.join(''), 'utf8'));
+    this.text = [];
+    this.textChars = 0;
+  }
+}
+
+/**
+ * Compares what something is made of now with what it was made of when last written, in one pass
+ * and without a new list while nothing differs.
+ */
+class Dependencies {
+  private index = 0;
+  private fresh: unknown[] | null;
+
+  constructor(private readonly previous: readonly unknown[] | undefined) {
+    this.fresh = previous === undefined ? [] : null;
+  }
+
+  see(value: unknown): void {
+    if (this.fresh === null) {
+      if ((this.previous as readonly unknown[])[this.index] === value) {
+        this.index++;
+        return;
+      }
+      this.fresh = (this.previous as readonly unknown[]).slice(0, this.index);
+    }
+    this.fresh.push(value);
+  }
+
+  /** Null when nothing differs; otherwise the list to remember. */
+  changed(): unknown[] | null {
+    if (this.fresh !== null) return this.fresh;
+    const previous = this.previous as readonly unknown[];
+    return this.index === previous.length ? null : previous.slice(0, this.index);
+  }
+}
+
+/** Marks where one list of dependencies ends and the next begins. */
+const NEXT_LIST = Symbol('next list');
+/** Dependencies recorded per task in a task list: the list's item, the task, its state, status count and last status. */
+const DEPENDENCIES_PER_TASK = 5;
+
+interface TaskEntry {
+  state: Task['state'];
+  statusCount: number;
+  lastStatus: TaskStatus | undefined;
+  role: string | undefined;
+  agentId: Task['agent_id'];
+  text: string;
+}
+
+interface ListEntry {
+  dependencies: unknown[];
+  buffer: Buffer;
+  /** The roles the list's tasks are allocated to (for the `allocation` field). */
+  roles: Set<string>;
+  /** The answer it was last checked for: a list is checked once per answer. */
+  checkedFor: number;
+}
+
+interface AgentEntry {
+  dependencies: unknown[];
+  text: string;
+  summary: Record<string, unknown> | null;
+}
+
+interface AgentBlock {
+  entries: AgentEntry[];
+  buffer: Buffer;
+}
+
+interface HeaderEntry {
+  dependencies: unknown[];
+  active: boolean;
+  text: string;
+}
+
+/** How many texts each cache had to make anew, for tests and profiles. */
+export interface WriterMisses {
+  tasks: number;
+  taskLists: number;
+  agents: number;
+  frameworkHeaders: number;
+}
+
+/**
+ * The agents whose tasks differ between two dependency lists of one task list (added, removed, or
+ * changed in state or statuses).
+ */
+function agentsWithChangedTasks(previous: readonly unknown[], next: readonly unknown[], into: Set<AgentId>): void {
+  const before = new Map<unknown, number>();
+  for (let i = 0; i < previous.length; i += DEPENDENCIES_PER_TASK) before.set(previous[i], i);
+  const agentOf = (list: readonly unknown[], at: number) => (list[at] as { agentId?: AgentId }).agentId;
+  for (let i = 0; i < next.length; i += DEPENDENCIES_PER_TASK) {
+    const at = before.get(next[i]);
+    let same = at !== undefined;
+    for (let k = 1; same && k < DEPENDENCIES_PER_TASK; k++) same = previous[(at as number) + k] === next[i + k];
+    if (at !== undefined) before.delete(next[i]);
+    const agentId = agentOf(next, i);
+    if (!same && agentId !== undefined) into.add(agentId);
+  }
+  for (const at of before.values()) {
+    const agentId = agentOf(previous, at);
+    if (agentId !== undefined) into.add(agentId);
+  }
+}
+
+/** One per master: see the file's header. Its caches hold text only for records the core still has (WeakMaps). */
+export class MasterStateWriter {
+  readonly misses: WriterMisses = { tasks: 0, taskLists: 0, agents: 0, frameworkHeaders: 0 };
+  private readonly tasks = new WeakMap<Task, TaskEntry>();
+  private readonly taskLists = new WeakMap<object, ListEntry>();
+  private readonly agents = new WeakMap<AgentRecord, AgentEntry>();
+  private agentBlocks: AgentBlock[] = [];
+  private readonly frameworkHeaders = new WeakMap<FrameworkRecord, HeaderEntry>();
+  private readonly offers = new WeakMap<OfferRecord, string>();
+  /**
+   * Bumped for an agent whenever a task list is rewritten with a task on it added, removed or
+   * changed: what the agent uses is made of its tasks, so its text depends on this count.
+   */
+  private readonly agentTaskVersions = new Map<AgentId, number>();
+  /** Counts answers, so that work shared by parts of one answer is done once. */
+  private answer = 0;
+
+  constructor(private readonly core: MasterCore) {}
+
+  state(identity: MasterIdentity, nowMs: number): Buffer[] {
+    this.answer++;
+    const core = this.core;
+    this.refreshTaskLists();
+    const out = new JsonPieces();
+    out.pushText(JSON.stringify(stateHeaderJson(core, identity)).slice(0, -1));
+    out.pushText(',"slaves":[');
+    this.writeAgents(out, null);
+    out.pushText('],"recovered_slaves":[],"frameworks":[');
+    this.writeFrameworks(out, core.frameworks.values(), true, { nowMs, agentsTotal: activeAgents(core) });
+    out.pushText('],"completed_frameworks":[');
+    this.writeFrameworks(out, core.completedFrameworks, false, null);
+    out.pushText('],"orphan_tasks":[],"unregistered_frameworks":[]}');
+    return out.end();
+  }
+
+  /** `/master/frameworks`, or one framework's entry when `frameworkId` is given. */
+  frameworks(nowMs: number, frameworkId?: string): Buffer[] {
+    this.answer++;
+    const core = this.core;
+    const pick = (framework: FrameworkRecord) => frameworkId === undefined || framework.id === frameworkId;
+    const out = new JsonPieces();
+    out.pushText('{"frameworks":[');
+    this.writeFrameworks(out, [...core.frameworks.values()].filter(pick), true, { nowMs, agentsTotal: activeAgents(core) });
+    out.pushText('],"completed_frameworks":[');
+    this.writeFrameworks(out, core.completedFrameworks.filter(pick), false, null);
+    out.pushText('],"unregistered_frameworks":[]}');
+    return out.end();
+  }
+
+  /** `/master/slaves`, or one agent's entry when `agentId` is given. */
+  slaves(agentId?: string): Buffer[] {
+    this.answer++;
+    this.refreshTaskLists();
+    const out = new JsonPieces();
+    out.pushText('{"slaves":[');
+    this.writeAgents(out, agentId ?? null);
+    out.pushText('],"recovered_slaves":[]}');
+    return out.end();
+  }
+
+  stateSummary(identity: MasterIdentity): Buffer[] {
+    this.answer++;
+    this.refreshTaskLists();
+    const sources = this.agentSources();
+    const summary = masterStateSummaryJson(this.core, identity, (agent) => {
+      const entry = this.agentEntry(agent, sources);
+      entry.summary ??= agentSummaryJson(agent, this.agentUsage(agent, sources));
+      return entry.summary;
+    });
+    const out = new JsonPieces();
+    out.pushText(JSON.stringify(summary));
+    return out.end();
+  }
+
+  tasksPage(query: TasksQuery): Buffer[] {
+    const page = masterTasksJson(this.core, query, (task, role) => this.taskText(task, role)).tasks as string[];
+    const out = new JsonPieces();
+    out.pushText(`{"tasks":[${page.join(',')}]}`);
+    return out.end();
+  }
+
+  // -------------------------------------------------------------- agents
+
+  /**
+   * What agents' texts are made of besides their own records, gathered once per answer: the
+   * executors on each (in the core's order of frameworks), and the agents that run tasks the
+   * frameworks' lists do not show (reported for a framework not back after a failover), whose
+   * texts are made anew every time. Those are looked for only when the counts disagree.
+   */
+  private agentSources(): AgentSources {
+    const executors = new Map<AgentId, Array<[FrameworkRecord, ExecutorInfo]>>();
+    let listed = 0;
+    for (const framework of this.core.frameworks.values()) {
+      listed += framework.tasks.size;
+      for (const [agentId, executor] of executorsOf(framework)) {
+        const list = executors.get(agentId);
+        if (list) list.push([framework, executor]);
+        else executors.set(agentId, [[framework, executor]]);
+      }
+    }
+    let onAgents = 0;
+    for (const agent of this.core.agents.values()) onAgents += agent.tasks.size;
+    const unlisted = new Set<AgentId>();
+    if (onAgents !== listed) {
+      const counts = new Map<AgentId, number>();
+      for (const framework of this.core.frameworks.values()) {
+        for (const record of framework.tasks.values()) counts.set(record.agentId, (counts.get(record.agentId) ?? 0) + 1);
+      }
+      for (const agent of this.core.agents.values()) if ((counts.get(agent.id) ?? 0) !== agent.tasks.size) unlisted.add(agent.id);
+    }
+    return { executors, unlisted };
+  }
+
+  /**
+   * What an agent's tasks and executors use, as `MasterCore.usedResourcesOf` counts it (the same
+   * parts in the same order) without its walk over every framework for executors.
+   */
+  private agentUsage(agent: AgentRecord, sources: AgentSources): AgentUsage {
+    if (sources.unlisted.has(agent.id)) return agentUsage(this.core, agent);
+    const parts: Resource[] = [];
+    for (const key of agent.tasks) {
+      const [frameworkId, taskId] = key.split(' ') as [FrameworkId, TaskId];
+      const framework = this.core.frameworks.get(frameworkId);
+      const record = framework?.tasks.get(taskId) ?? framework?.unreachableTasks.get(taskId);
+      if (!record) return agentUsage(this.core, agent);
+      if (!isTerminalTaskState(record.task.state)) parts.push(...record.resources);
+    }
+    for (const [framework, executor] of sources.executors.get(agent.id) ?? []) parts.push(...executorResources(framework, executor));
+    return { used: addAll([], parts), offered: this.core.offeredResourcesOf(agent.id) };
+  }
+
+  /** An agent's text is made of its record, its tasks (through agentTaskVersions), its executors and its offers. */
+  private agentEntry(agent: AgentRecord, sources: AgentSources): AgentEntry {
+    const cached = this.agents.get(agent);
+    const dependencies = new Dependencies(cached?.dependencies);
+    dependencies.see(agent.info);
+    dependencies.see(agent.total);
+    dependencies.see(agent.version);
+    dependencies.see(agent.remoteIp);
+    dependencies.see(agent.connectionId !== null);
+    dependencies.see(agent.registeredAtMs);
+    dependencies.see(agent.reregisteredAtMs);
+    dependencies.see(agent.tasks.size);
+    dependencies.see(this.agentTaskVersions.get(agent.id) ?? 0);
+    if (sources.unlisted.has(agent.id)) dependencies.see({});
+    for (const [framework, executor] of sources.executors.get(agent.id) ?? []) {
+      dependencies.see(framework.roles);
+      dependencies.see(executor);
+    }
+    dependencies.see(NEXT_LIST);
+    for (const offerId of agent.offers) dependencies.see(this.core.offers.get(offerId)?.resources);
+    const changed = dependencies.changed();
+    if (changed === null && cached) return cached;
+    this.misses.agents++;
+    const text = JSON.stringify(agentJson(this.core, agent, this.agentUsage(agent, sources)));
+    const entry: AgentEntry = { dependencies: changed ?? [], text, summary: null };
+    this.agents.set(agent, entry);
+    return entry;
+  }
+
+  private writeAgents(out: JsonPieces, onlyId: string | null): void {
+    const sources = this.agentSources();
+    if (onlyId !== null) {
+      const agent = this.core.agents.get(onlyId as AgentId);
+      if (agent) out.pushText(this.agentEntry(agent, sources).text);
+      return;
+    }
+    const blocks: AgentBlock[] = [];
+    let entries: AgentEntry[] = [];
+    const closeBlock = () => {
+      const previous = this.agentBlocks[blocks.length];
+      const same = previous !== undefined && previous.entries.length === entries.length && previous.entries.every((entry, i) => entry === entries[i]);
+      const block = same ? previous : { entries, buffer: Buffer.from(entries.map((entry) => entry.text).join(','), 'utf8') };
+      if (blocks.length > 0) out.pushText(',');
+      out.pushBuffer(block.buffer);
+      blocks.push(block);
+      entries = [];
+    };
+    for (const agent of this.core.agents.values()) {
+      entries.push(this.agentEntry(agent, sources));
+      if (entries.length === AGENTS_PER_BLOCK) closeBlock();
+    }
+    if (entries.length > 0) closeBlock();
+    this.agentBlocks = blocks;
+  }
+
+  // -------------------------------------------------------------- frameworks and tasks
+
+  private taskText(task: Task, role: string | undefined): string {
+    const statuses = task.statuses;
+    const lastStatus = statuses[statuses.length - 1];
+    const cached = this.tasks.get(task);
+    if (
+      cached && cached.state === task.state && cached.statusCount === statuses.length && cached.lastStatus === lastStatus
+      && cached.role === role && cached.agentId === task.agent_id
+    ) return cached.text;
+    this.misses.tasks++;
+    const text = JSON.stringify(taskJson(task, role));
+    this.tasks.set(task, { state: task.state, statusCount: statuses.length, lastStatus, role, agentId: task.agent_id, text });
+    return text;
+  }
+
+  /**
+   * The text of one task list (a framework's live, unreachable or completed tasks), kept per list.
+   * Rewriting a live list bumps the task version of every agent whose tasks in it changed.
+   */
+  private taskList<T>(list: object, items: () => Iterable<T>, taskOf: (item: T) => Task, roleOf: (item: T) => string | undefined, live: boolean): ListEntry {
+    const cached = this.taskLists.get(list);
+    if (cached?.checkedFor === this.answer) return cached;
+    const dependencies = new Dependencies(cached?.dependencies);
+    for (const item of items()) {
+      const task = taskOf(item);
+      const statuses = task.statuses;
+      dependencies.see(item);
+      dependencies.see(task);
+      dependencies.see(task.state);
+      dependencies.see(statuses.length);
+      dependencies.see(statuses[statuses.length - 1]);
+    }
+    const changed = dependencies.changed();
+    if (changed === null && cached) {
+      cached.checkedFor = this.answer;
+      return cached;
+    }
+    this.misses.taskLists++;
+    const texts: string[] = [];
+    const roles = new Set<string>();
+    for (const item of items()) {
+      const role = roleOf(item);
+      if (role !== undefined) roles.add(role);
+      texts.push(this.taskText(taskOf(item), role));
+    }
+    const entry: ListEntry = { dependencies: changed ?? [], buffer: Buffer.from(texts.join(','), 'utf8'), roles, checkedFor: this.answer };
+    this.taskLists.set(list, entry);
+    if (live) {
+      const agents = new Set<AgentId>();
+      agentsWithChangedTasks(cached?.dependencies ?? [], entry.dependencies, agents);
+      for (const agentId of agents) this.agentTaskVersions.set(agentId, (this.agentTaskVersions.get(agentId) ?? 0) + 1);
+    }
+    return entry;
+  }
+
+  private liveTasks(framework: FrameworkRecord): ListEntry {
+    return this.taskList(framework.tasks, () => framework.tasks.values(), (record) => record.task, liveTaskRole, true);
+  }
+
+  private unreachableTasks(framework: FrameworkRecord): ListEntry {
+    return this.taskList(framework.unreachableTasks, () => framework.unreachableTasks.values(), (record) => record.task, liveTaskRole, true);
+  }
+
+  private completedTasks(framework: FrameworkRecord): ListEntry {
+    return this.taskList(framework.completedTasks, () => framework.completedTasks, (task) => task, completedTaskRole, false);
+  }
+
+  /** Brings every live framework's task lists up to date, so agents' task versions are current before agents are written. */
+  private refreshTaskLists(): void {
+    for (const framework of this.core.frameworks.values()) {
+      this.liveTasks(framework);
+      this.unreachableTasks(framework);
+    }
+  }
+
+  /**
+   * Everything of a framework before its tasks: its info, times, and what it uses (its tasks,
+   * through the live list's entry, and its executors) and is offered.
+   */
+  private frameworkHeader(framework: FrameworkRecord, active: boolean, tasks: ListEntry): string {
+    const cached = this.frameworkHeaders.get(framework);
+    const dependencies = new Dependencies(cached?.active === active ? cached.dependencies : undefined);
+    dependencies.see(framework.info);
+    dependencies.see(framework.roles);
+    dependencies.see(framework.capabilities);
+    dependencies.see(framework.connectionId !== null);
+    dependencies.see(framework.registeredAtMs);
+    dependencies.see(framework.reregisteredAtMs);
+    dependencies.see(framework.unregisteredAtMs);
+    dependencies.see(tasks);
+    for (const [, executor] of executorsOf(framework)) dependencies.see(executor);
+    dependencies.see(NEXT_LIST);
+    for (const offerId of framework.offers) dependencies.see(this.core.offers.get(offerId)?.resources);
+    const changed = dependencies.changed();
+    if (changed === null && cached) return cached.text;
+    this.misses.frameworkHeaders++;
+    const text = JSON.stringify(frameworkHeaderJson(this.core, framework, active)).slice(0, -1);
+    this.frameworkHeaders.set(framework, { dependencies: changed ?? [], text, active });
+    return text;
+  }
+
+  private offerText(offer: OfferRecord): string {
+    let text = this.offers.get(offer);
+    if (text === undefined) {
+      text = JSON.stringify(offerJson(offer));
+      this.offers.set(offer, text);
+    }
+    return text;
+  }
+
+  private writeFrameworks(out: JsonPieces, frameworks: Iterable<FrameworkRecord>, active: boolean, allocation: AllocationContext | null): void {
+    let first = true;
+    for (const framework of frameworks) {
+      const tasks = this.liveTasks(framework);
+      out.pushText(first ? '' : ',');
+      first = false;
+      out.pushText(this.frameworkHeader(framework, active, tasks));
+      out.pushText(',"tasks":[');
+      out.pushBuffer(tasks.buffer);
+      out.pushText('],"unreachable_tasks":[');
+      out.pushBuffer(this.unreachableTasks(framework).buffer);
+      out.pushText('],"completed_tasks":[');
+      out.pushBuffer(this.completedTasks(framework).buffer);
+      const offers = frameworkOffers(this.core, framework).map((offer) => this.offerText(offer));
+      const executors = [...executorsOf(framework)].map(([agentId, executor]) => JSON.stringify(executorJson(framework, agentId, executor)));
+      out.pushText(`],"offers":[${offers.join(',')}],"executors":[${executors.join(',')}]`);
+      if (framework.info.labels) out.pushText(`,"labels":${JSON.stringify(framework.info.labels.labels ?? [])}`);
+      if (allocation !== null) out.pushText(`,"allocation":${JSON.stringify(allocationJson(this.core, framework, allocation, tasks.roles))}`);
+      out.pushText('}');
+    }
+  }
+}
+
+/** What agents' texts are made of besides their own records (see `agentSources`). */
+interface AgentSources {
+  executors: Map<AgentId, Array<[FrameworkRecord, ExecutorInfo]>>;
+  unlisted: Set<AgentId>;
+}
