@@ -55,22 +55,19 @@ function subscribeFrameworks(shell: MasterShell): FrameworkId[] {
   return [...shell.core.frameworks.keys()];
 }
 
+/** A task as in Mesos' benchmark (cpus:0.1;mem:5, ten labels), plus the TASK_RUNNING status a real task has. */
 function runningTask(agentIndex: number, taskIndex: number, frameworkId: FrameworkId, startedSeconds: number): Task {
   const taskId = { value: `task-${agentIndex}-${taskIndex}` };
-  const status = (state: TaskStatus['state'], timestamp: number): TaskStatus => ({
-    task_id: taskId, state, source: 'SOURCE_EXECUTOR', timestamp, uuid: randomUUID(), container_status: { container_id: { value: randomUUID() } },
-  });
+  const running: TaskStatus = { task_id: taskId, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', timestamp: startedSeconds, uuid: randomUUID() };
   return {
     name: `bench-task-${taskIndex}`,
     task_id: taskId,
     framework_id: { value: frameworkId },
-    executor_id: { value: taskId.value },
     agent_id: { value: 'reported-by-the-agent' },
     state: 'TASK_RUNNING',
     resources: [scalar('cpus', 0.1), scalar('mem', 5)],
-    statuses: [status('TASK_STARTING', startedSeconds), status('TASK_RUNNING', startedSeconds + 0.5)],
-    labels: { labels: Array.from({ length: LABELS_PER_TASK }, (_, k) => ({ key: `key_${k}`, value: `value_${k}` })) },
-    user: 'bench',
+    statuses: [running],
+    labels: { labels: Array.from({ length: LABELS_PER_TASK }, (_, k) => ({ key: `key${k}`, value: `value${k}` })) },
   };
 }
 

@@ -15,6 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { percentile, report, type BenchResult } from './report.js';
 
@@ -43,7 +44,7 @@ interface Answer {
 function startMaster(): { child: ChildProcess; loaded: Promise<Loaded> } {
   const script = fileURLToPath(new URL('./state-master.js', import.meta.url));
   const profile = process.env.BENCH_CPU_PROF;
-  const nodeArgs = ['--max-old-space-size=8192', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
   const child = spawn(process.execPath, [...nodeArgs, script], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
   const loaded = new Promise<Loaded>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the master did not load within ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
@@ -100,7 +101,11 @@ const countGetState: Counter = (json) => {
 async function measure(
   scenario: string, loaded: Loaded, method: 'GET' | 'POST', path: string, body: string | null, count: Counter,
 ): Promise<BenchResult[]> {
-  const params = { agents: loaded.agents, frameworks: loaded.frameworks, running_tasks: loaded.running, completed_tasks: loaded.completed, requests: REQUESTS };
+  // The machine is shared: the load average says how much of it the run had.
+  const params = {
+    agents: loaded.agents, frameworks: loaded.frameworks, running_tasks: loaded.running, completed_tasks: loaded.completed, requests: REQUESTS,
+    load_average_1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
+  };
   const first = await ask(loaded.port, method, path, body, true);
   if (first.status === 501) {
     process.stdout.write(`${scenario}: not implemented (501: ${first.body?.toString('utf8').slice(0, 200)})\n`);

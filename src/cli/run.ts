@@ -240,6 +240,7 @@ class Run {
       case 'RESCIND':
       case 'MESSAGE':
       case 'HEARTBEAT':
+      case 'UPDATE_OPERATION_STATUS':
         return false;
     }
   }

@@ -114,7 +114,7 @@ test('bad calls: 400 naming the field or the type, 405, 406, 415; known calls no
     [{ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'no-such-agent' } } }, 404, /mark_agent_gone\.agent_id: no registered or unreachable agent/],
     [{ type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 'loud', duration: { nanoseconds: 1 } } }, 400, /'set_logging_level\.level' is invalid/],
     [{ type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: -1 } } }, 400, /'get_metrics\.timeout\.nanoseconds' is invalid/],
-    [{ type: 'GET_OPERATIONS' }, 501, /not implement the 'GET_OPERATIONS' call yet/],
+    [{ type: 'GET_MAINTENANCE_STATUS' }, 501, /not implement the 'GET_MAINTENANCE_STATUS' call yet/],
   ];
   for (const [body, status, message] of cases) {
     const result = await call(body);

@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   AgentID, ExecutorID, Filters, FrameworkID, FrameworkInfo, KillPolicy, OfferID, OfferOperation, TaskID,
 } from '../mesos.js';
+import { OperationID, ResourceProviderID } from '../operations.js';
 import { literals, makeUnionValidator } from '../schema.js';
 
 export const SCHEDULER_CALL_TYPES = [
@@ -53,6 +54,26 @@ export const Roles = Type.Object({ roles: Type.Optional(Type.Array(Type.String()
 export const Kill = Type.Object({ task_id: TaskID, agent_id: Type.Optional(AgentID), kill_policy: Type.Optional(KillPolicy) });
 export const Shutdown = Type.Object({ executor_id: ExecutorID, agent_id: AgentID });
 export const Acknowledge = Type.Object({ agent_id: AgentID, task_id: TaskID, uuid: Type.String({ minLength: 1 }) });
+/** 16 bytes in base64, as Mesos reads a UUID's `bytes` from JSON. */
+const UUID_BYTES_BASE64 = '^[A-Za-z0-9+/]{22}==$';
+/**
+ * Mesos requires `agent_id` (operations on external resource providers are not supported) and a
+ * uuid of 16 bytes; anything else is a 400 naming the field.
+ */
+export const AcknowledgeOperationStatus = Type.Object({
+  agent_id: AgentID,
+  resource_provider_id: Type.Optional(ResourceProviderID),
+  uuid: Type.String({ pattern: UUID_BYTES_BASE64 }),
+  operation_id: OperationID,
+});
+/** Empty or absent `operations` asks for every operation the master knows of the framework. */
+export const ReconcileOperations = Type.Object({
+  operations: Type.Optional(Type.Array(Type.Object({
+    operation_id: OperationID,
+    agent_id: Type.Optional(AgentID),
+    resource_provider_id: Type.Optional(ResourceProviderID),
+  }))),
+});
 export const Reconcile = Type.Object({
   tasks: Type.Optional(Type.Array(Type.Object({ task_id: TaskID, agent_id: Type.Optional(AgentID) }))),
 });
@@ -75,9 +96,9 @@ export const SchedulerCall = Type.Object({
   kill: Type.Optional(Kill),
   shutdown: Type.Optional(Shutdown),
   acknowledge: Type.Optional(Acknowledge),
-  acknowledge_operation_status: Type.Optional(Type.Unknown()),
+  acknowledge_operation_status: Type.Optional(AcknowledgeOperationStatus),
   reconcile: Type.Optional(Reconcile),
-  reconcile_operations: Type.Optional(Type.Unknown()),
+  reconcile_operations: Type.Optional(ReconcileOperations),
   message: Type.Optional(Message),
   request: Type.Optional(Type.Object({ requests: Type.Optional(Type.Array(Type.Unknown())) })),
   suppress: Type.Optional(Roles),

@@ -27,6 +27,7 @@ import {
 } from './allocation-explain.js';
 import { MasterCounters } from './counters.js';
 import { checkFits, resourcesToConsume, validateExecutor, validateTaskInfo, type TaskContext } from './launch.js';
+import { OperationFeedback } from './operations.js';
 import { checkReserve, checkUnreserve, type Conversion, type Requester } from './reservations.js';
 import { isSameOrSubrole, validateRole } from './roles.js';
 import {
@@ -77,6 +78,8 @@ export class MasterCore {
   private readonly roleQuotas = new Map<string, QuotaSpec>();
   /** Tasks by state and the resources they use, kept as task records come, change and go (the maps below count into it). */
   readonly taskGauges = new TaskGauges();
+  /** Feedback on offer operations that set `id` (UPDATE_OPERATION_STATUS), kept until acknowledged. */
+  readonly operations = new OperationFeedback((effect) => this.emit(effect));
 
   constructor(readonly options: MasterCoreOptions, private readonly allocator: Allocator) {}
 
@@ -325,6 +328,7 @@ export class MasterCore {
     this.allocator.activateFramework(framework.id);
     this.emit({ kind: 'state-changed', change: { kind: 'framework-updated', frameworkId: framework.id } });
     this.emit({ kind: 'framework-stream-open', connectionId, frameworkId: framework.id, event: this.subscribedEvent(framework.id) });
+    this.operations.resendAll(framework, this.nowMs);
     this.emit({ kind: 'log', level: 'info', message: `Framework ${framework.id} (${info.name}) resubscribed` });
     this.emit({ kind: 'allocation-wanted' });
   }
@@ -406,13 +410,19 @@ export class MasterCore {
         return;
       }
       case 'UPDATE_FRAMEWORK': this.onUpdateFramework(framework, call.update_framework as NonNullable<SchedulerCall['update_framework']>); return;
+      case 'ACKNOWLEDGE_OPERATION_STATUS': {
+        // As Mesos: an acknowledgement of nothing known is ignored (202), with a warning.
+        const ignored = this.operations.acknowledge(framework, call.acknowledge_operation_status as NonNullable<SchedulerCall['acknowledge_operation_status']>);
+        if (ignored) this.emit({ kind: 'log', level: 'warn', message: `Ignoring ACKNOWLEDGE_OPERATION_STATUS from framework ${frameworkId}: ${ignored}` });
+        return;
+      }
+      case 'RECONCILE_OPERATIONS':
+        this.operations.reconcile(framework, call.reconcile_operations ?? {}, (agentId) => this.agentStanding(agentId));
+        return;
       case 'REQUEST':
       case 'ACCEPT_INVERSE_OFFERS':
       case 'DECLINE_INVERSE_OFFERS':
-      case 'ACKNOWLEDGE_OPERATION_STATUS':
-      case 'RECONCILE_OPERATIONS':
-        // Accepted and ignored: the allocator takes no requests, and Meridian makes no inverse
-        // offers and runs no offer operations with feedback yet.
+        // Accepted and ignored: the allocator takes no requests, and Meridian makes no inverse offers.
         return;
     }
   }
@@ -445,6 +455,7 @@ export class MasterCore {
       this.emit({ kind: 'framework-stream-close', connectionId: framework.connectionId });
     }
     this.emit({ kind: 'cancel-timer', key: { kind: 'framework-failover', frameworkId: framework.id } });
+    this.operations.removeFramework(framework.id);
     for (const offerId of [...framework.offers]) this.removeOffer(offerId, { rescind: false, refuseSeconds: null });
     const agentIds = new Set<AgentId>();
     for (const record of [...framework.tasks.values(), ...framework.unreachableTasks.values()]) {
@@ -631,6 +642,9 @@ export class MasterCore {
       // Valid offers among them go back to the pool without a filter, as Mesos does.
       for (const offer of offers) this.removeOffer(offer.id, { rescind: false, refuseSeconds: null });
       this.dropOperations(framework, operations, invalid);
+      for (const operation of operations) {
+        if (operation.type !== 'LAUNCH' && operation.type !== 'LAUNCH_GROUP') this.operations.refuse(framework, operation, `Operation attempted with invalid offers: ${invalid}`);
+      }
       return;
     }
     const agent = this.agents.get((offers[0] as OfferRecord).agentId) as AgentRecord;
@@ -645,6 +659,7 @@ export class MasterCore {
     const accepted = new Set<string>();
     // In order: a RESERVE changes what the operations after it may use (Mesos applies them in turn).
     for (const [index, operation] of operations.entries()) {
+      if (this.refusedForItsId(framework, agent, operation)) continue;
       if (operation.type === 'LAUNCH') {
         for (const task of operation.launch?.task_infos ?? []) available = this.launchTask(framework, agent, role, task, available, accepted);
       } else if (operation.type === 'LAUNCH_GROUP' && operation.launch_group) {
@@ -689,6 +704,7 @@ export class MasterCore {
     }
     const drop = (why: string): Resource[] => {
       this.emit({ kind: 'log', level: 'warn', message: `Dropping ${operation.type} operation from framework ${framework.id}: ${why}` });
+      this.operations.refuse(framework, operation, why);
       return available;
     };
     if (!conversion.ok) return drop(conversion.error);
@@ -698,7 +714,33 @@ export class MasterCore {
     }
     this.convertAgentResources(agent, conversion.from, conversion.to);
     this.emit({ kind: 'log', level: 'info', message: `Applied ${operation.type} of ${describe(conversion.to)} from framework ${framework.id} on agent ${agent.id}` });
+    this.operations.finish(framework, agent.id, operation, conversion.to, this.masterId, this.nowMs);
     return addAll(subtractAll(available, conversion.from), conversion.to);
+  }
+
+  /**
+   * Feedback rules for an operation's `id`, checked before it is applied, as Mesos checks them:
+   * LAUNCH and LAUNCH_GROUP take none (their tasks fail with TASK_ERROR), only RESERVE and
+   * UNRESERVE can report back here, and an id may not be in use by an operation whose terminal
+   * status is unacknowledged. True when the operation was refused.
+   */
+  private refusedForItsId(framework: FrameworkRecord, agent: AgentRecord, operation: OfferOperation): boolean {
+    if (operation.id === undefined) return false;
+    let problem: string | null;
+    if (operation.type === 'LAUNCH' || operation.type === 'LAUNCH_GROUP') {
+      problem = `The 'id' field cannot be set on ${operation.type} operations`;
+      const reason = operation.type === 'LAUNCH' ? 'REASON_TASK_INVALID' : 'REASON_TASK_GROUP_INVALID';
+      for (const task of operation.launch?.task_infos ?? operation.launch_group?.task_group.tasks ?? []) {
+        this.counters.taskEnded('TASK_ERROR', this.sendMasterUpdate(framework, task.task_id.value, agent.id, 'TASK_ERROR', reason, problem));
+      }
+    } else {
+      problem = operation.type === 'RESERVE' || operation.type === 'UNRESERVE'
+        ? this.operations.checkId(framework, operation)
+        : `Meridian does not apply ${operation.type} operations yet`;
+      if (problem) this.operations.refuse(framework, operation, problem);
+    }
+    if (problem) this.emit({ kind: 'log', level: 'warn', message: `Dropping ${operation.type} operation from framework ${framework.id}: ${problem}` });
+    return problem !== null;
   }
 
   /** Makes `to` of `from` in the agent's total and tells the agent its new dynamic reservations. */
@@ -1385,6 +1427,7 @@ export class MasterCore {
       }
     }
     this.allocator.removeAgent(agent.id);
+    this.operations.removeAgent(agent.id);
     this.agents.delete(agent.id);
     if (why === 'unreachable') this.unreachableAgents.set(agent.id, { info: agent.info, unreachableAtMs: this.nowMs });
     this.emit({ kind: 'state-changed', change: { kind: 'agent-removed', agentId: agent.id } });
@@ -1396,6 +1439,11 @@ export class MasterCore {
   private onTimer(key: TimerKey): void {
     if (key.kind === 'offer-timeout') {
       this.removeOffer(key.offerId, { rescind: true, refuseSeconds: null });
+      return;
+    }
+    if (key.kind === 'operation-status-retry') {
+      const framework = this.frameworks.get(key.frameworkId);
+      if (framework) this.operations.onRetryTimer(framework, this.nowMs);
       return;
     }
     const framework = this.frameworks.get(key.frameworkId);

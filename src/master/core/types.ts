@@ -16,10 +16,12 @@ export type ConnectionId = string & { readonly __brand: 'ConnectionId' };
 
 export type TimerKey =
   | { kind: 'offer-timeout'; offerId: OfferId }
-  | { kind: 'framework-failover'; frameworkId: FrameworkId };
+  | { kind: 'framework-failover'; frameworkId: FrameworkId }
+  /** Re-send the framework's unacknowledged operation statuses that are due (operations.ts). */
+  | { kind: 'operation-status-retry'; frameworkId: FrameworkId };
 
 export const timerKeyString = (key: TimerKey): string =>
-  key.kind === 'offer-timeout' ? `offer-timeout:${key.offerId}` : `framework-failover:${key.frameworkId}`;
+  key.kind === 'offer-timeout' ? `offer-timeout:${key.offerId}` : `${key.kind}:${key.frameworkId}`;
 
 export type MasterInput =
   | { kind: 'framework-subscribe'; connectionId: ConnectionId; call: SchedulerCall & { type: 'SUBSCRIBE' } }

@@ -74,6 +74,7 @@ export class OperatorApi {
     GET_FRAMEWORKS: () => ({ status: 200, json: { type: 'GET_FRAMEWORKS', get_frameworks: getFrameworks(this.shell.core) } }),
     GET_EXECUTORS: () => ({ status: 200, json: { type: 'GET_EXECUTORS', get_executors: getExecutors(this.shell.core) } }),
     GET_TASKS: () => ({ status: 200, json: { type: 'GET_TASKS', get_tasks: getTasks(this.shell.core) } }),
+    GET_OPERATIONS: () => ({ status: 200, json: { type: 'GET_OPERATIONS', get_operations: this.shell.core.operations.getOperations() } }),
     GET_ROLES: () => ({ status: 200, json: { type: 'GET_ROLES', get_roles: getRoles(this.shell.core) } }),
     GET_MASTER: () => ({ status: 200, json: { type: 'GET_MASTER', get_master: getMaster(this.shell.core, this.options.identity) } }),
     TEARDOWN: (call) => this.teardown((call.teardown as { framework_id: { value: string } }).framework_id.value as FrameworkId),

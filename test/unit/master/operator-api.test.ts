@@ -133,9 +133,9 @@ test('without a work_dir weights are kept in memory', async () => {
 
 test('known calls not implemented yet answer 501; Accept must allow JSON (406); /api/v1/ works too', async () => {
   const { app, shell } = operatorServer();
-  const operations = await post(app, { type: 'GET_OPERATIONS' });
+  const operations = await post(app, { type: 'GET_MAINTENANCE_STATUS' });
   assert.equal(operations.statusCode, 501);
-  assert.match(operations.body, /'GET_OPERATIONS' call yet/);
+  assert.match(operations.body, /'GET_MAINTENANCE_STATUS' call yet/);
   const protobufOnly = await post(app, { type: 'GET_WEIGHTS' }, { ...JSON_HEADERS, accept: 'application/x-protobuf' });
   assert.equal(protobufOnly.statusCode, 406);
   const slash = await app.inject({ method: 'POST', url: '/api/v1/', headers: JSON_HEADERS, payload: '{"type":"GET_WEIGHTS"}' });
