@@ -9,6 +9,7 @@
  * share first — so a subtree that holds much is passed over as a whole, whatever its members hold.
  * A client is the leaf `.` below the node of its path, so a client that also has children (`eng`
  * beside `eng/web`) competes with them through its own allocation, as Mesos' virtual leaf does.
+ * A flat sorter (framework ids, which are not paths) hangs its clients off the root directly.
  * Ties are broken by name, so an order is reproducible.
  *
  * Speed: the allocator asks for the order once per agent and changes one client's allocation after
