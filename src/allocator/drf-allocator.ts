@@ -673,16 +673,15 @@ export class DrfAllocator implements Allocator {
       if (this.quota.size > 0) this.quota.charge(role, unreserved, sign);
       if (sign > 0) {
         const sorter = this.frameworkSorterOf(role);
-        if (!sorter.contains(frameworkId)) {
+        if (!sorter.allocatedVector(frameworkId, amounts)) {
           // Resources of a role the framework is not (or no longer) subscribed to: tracked, never offered.
           sorter.add(frameworkId, this.frameworks.get(frameworkId));
+          sorter.allocatedVector(frameworkId, amounts);
         }
-        sorter.allocatedVector(frameworkId, amounts);
         this.roleSorter.allocatedVector(role, amounts);
       } else {
         const sorter = this.frameworkSorters.get(role);
-        if (!sorter?.contains(frameworkId)) continue;
-        sorter.unallocatedVector(frameworkId, amounts);
+        if (!sorter?.unallocatedVector(frameworkId, amounts)) continue;
         this.roleSorter.unallocatedVector(role, amounts);
         if (this.frameworks.get(frameworkId)?.roles.has(role)) continue;
         if (isEmptyQuantities(sorter.allocation(frameworkId))) this.leaveRole(frameworkId, role, sorter);

@@ -234,14 +234,18 @@ export class DrfSorter<Payload = undefined> {
     this.unallocatedVector(client, resourceVector(quantities));
   }
 
-  allocatedVector(client: string, amounts: ResourceVector): void {
+  /** Adds to a client's allocation; false when there is no such client. */
+  allocatedVector(client: string, amounts: ResourceVector): boolean {
     const leaf = this.leafOf(client);
     if (leaf) this.changeAllocation(leaf, amounts, 1);
+    return leaf !== undefined;
   }
 
-  unallocatedVector(client: string, amounts: ResourceVector): void {
+  /** Takes from a client's allocation; false when there is no such client. */
+  unallocatedVector(client: string, amounts: ResourceVector): boolean {
     const leaf = this.leafOf(client);
     if (leaf) this.changeAllocation(leaf, amounts, -1);
+    return leaf !== undefined;
   }
 
   /** What the client itself holds (not its subtree). */
