@@ -438,7 +438,7 @@ export class DrfAllocator implements Allocator {
       const reused = agent.returned;
       const allocation = reused !== null && reused.bare === offerable && reused.parts[0]?.role === role
         ? reused
-        : new Allocation(withAllocationRole(offerable, role), offerable, [{ role, ...scalarVectors(offerable) }]);
+        : new Allocation(withAllocationRole(offerable, role), offerable, [partOf(role, offerable)]);
       this.allocateOn(agent, frameworkId as FrameworkId, allocation);
       if (cycle !== null) (allocation.parts[0] as Allocation['parts'][number]).unreserved.forEach((amount, slot) => {
         cycle.unreservedFree[slot] = Math.round(((cycle.unreservedFree[slot] ?? 0) - amount) * 1000) / 1000;
@@ -673,16 +673,15 @@ export class DrfAllocator implements Allocator {
       if (this.quota.size > 0) this.quota.charge(role, unreserved, sign);
       if (sign > 0) {
         const sorter = this.frameworkSorterOf(role);
-        if (!sorter.contains(frameworkId)) {
+        if (!sorter.allocatedVector(frameworkId, amounts)) {
           // Resources of a role the framework is not (or no longer) subscribed to: tracked, never offered.
           sorter.add(frameworkId, this.frameworks.get(frameworkId));
+          sorter.allocatedVector(frameworkId, amounts);
         }
-        sorter.allocatedVector(frameworkId, amounts);
         this.roleSorter.allocatedVector(role, amounts);
       } else {
         const sorter = this.frameworkSorters.get(role);
-        if (!sorter?.contains(frameworkId)) continue;
-        sorter.unallocatedVector(frameworkId, amounts);
+        if (!sorter?.unallocatedVector(frameworkId, amounts)) continue;
         this.roleSorter.unallocatedVector(role, amounts);
         if (this.frameworks.get(frameworkId)?.roles.has(role)) continue;
         if (isEmptyQuantities(sorter.allocation(frameworkId))) this.leaveRole(frameworkId, role, sorter);
@@ -692,7 +691,7 @@ export class DrfAllocator implements Allocator {
 
   /** An agent's total joins (or leaves) the cluster total that every sorter's shares are fractions of. */
   private changeClusterTotal(agentTotal: readonly Resource[], sign: 1 | -1): void {
-    this.sharedTotal.change(scalarVectors(agentTotal).amounts, sign);
+    this.sharedTotal.change(partOf('*', agentTotal).amounts, sign);
   }
 }
 
@@ -752,13 +751,13 @@ function allocationOf(resources: readonly Resource[]): Allocation {
   const role = resources[0]?.allocation_info?.role ?? '*';
   // Nearly always one role (an offer, a framework's tasks in one role): no grouping needed.
   const parts = resources.every((resource) => (resource.allocation_info?.role ?? '*') === role)
-    ? [{ role, ...scalarVectors(resources) }]
-    : [...allocatedTo(resources)].map(([partRole, roleResources]) => ({ role: partRole, ...scalarVectors(roleResources) }));
+    ? [partOf(role, resources)]
+    : [...allocatedTo(resources)].map(([partRole, roleResources]) => partOf(partRole, roleResources));
   return new Allocation(resources, null, parts);
 }
 
-/** Scalar amounts of a list, all and unreserved only (the same vector when nothing is reserved). */
-function scalarVectors(resources: readonly Resource[]): { amounts: ResourceVector; unreserved: ResourceVector } {
+/** A role's part of an allocation: its scalar amounts, all and unreserved only (the same vector when nothing is reserved). */
+function partOf(role: string, resources: readonly Resource[]): Allocation['parts'][number] {
   const amounts: number[] = [];
   let unreserved: number[] | null = null;
   for (const resource of resources) {
@@ -767,7 +766,7 @@ function scalarVectors(resources: readonly Resource[]): { amounts: ResourceVecto
     addToVector(amounts, resource.name, resource.scalar?.value ?? 0);
     if (unreserved !== null && resource.reservations === undefined) addToVector(unreserved, resource.name, resource.scalar?.value ?? 0);
   }
-  return { amounts, unreserved: unreserved ?? amounts };
+  return { role, amounts, unreserved: unreserved ?? amounts };
 }
 
 /** Scalar amounts reserved in a list, by reservation role. */

@@ -9,6 +9,7 @@
  * share first — so a subtree that holds much is passed over as a whole, whatever its members hold.
  * A client is the leaf `.` below the node of its path, so a client that also has children (`eng`
  * beside `eng/web`) competes with them through its own allocation, as Mesos' virtual leaf does.
+ * A flat sorter (framework ids, which are not paths) hangs its clients off the root directly.
  * Ties are broken by name, so an order is reproducible.
  *
  * Speed: the allocator asks for the order once per agent and changes one client's allocation after
@@ -233,14 +234,18 @@ export class DrfSorter<Payload = undefined> {
     this.unallocatedVector(client, resourceVector(quantities));
   }
 
-  allocatedVector(client: string, amounts: ResourceVector): void {
+  /** Adds to a client's allocation; false when there is no such client. */
+  allocatedVector(client: string, amounts: ResourceVector): boolean {
     const leaf = this.leafOf(client);
     if (leaf) this.changeAllocation(leaf, amounts, 1);
+    return leaf !== undefined;
   }
 
-  unallocatedVector(client: string, amounts: ResourceVector): void {
+  /** Takes from a client's allocation; false when there is no such client. */
+  unallocatedVector(client: string, amounts: ResourceVector): boolean {
     const leaf = this.leafOf(client);
     if (leaf) this.changeAllocation(leaf, amounts, -1);
+    return leaf !== undefined;
   }
 
   /** What the client itself holds (not its subtree). */

@@ -432,7 +432,7 @@ function withoutAllocationInfo(resource: Resource): Resource {
 
 /** Drops allocation info (what an agent's total looks like). */
 export function unallocated(list: readonly Resource[]): Resource[] {
-  return addAll([], list.map(withoutAllocationInfo));
+  return addAll([], list.some((resource) => resource.allocation_info !== undefined) ? list.map(withoutAllocationInfo) : list);
 }
 
 /** Marks every entry as allocated to `role`. */
