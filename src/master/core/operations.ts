@@ -71,6 +71,8 @@ export interface OperationRecord {
  */
 export class OperationFeedback {
   private readonly byFramework = new Map<FrameworkId, Map<string, OperationRecord>>();
+  /** Frameworks whose retry timer is set, so a framework without one is not sent a cancel at every change. */
+  private readonly retryTimerSet = new Set<FrameworkId>();
   private uuidsIssued = 0;
 
   constructor(private readonly emit: (effect: Effect) => void) {}
@@ -178,6 +180,7 @@ export class OperationFeedback {
 
   /** The retry timer fired: statuses that are due go out again, each waiting twice as long before the next time. */
   onRetryTimer(framework: FrameworkRecord, nowMs: number): void {
+    this.retryTimerSet.delete(framework.id); // It fired.
     // A disconnected framework hears everything when it resubscribes (`resendAll`), which arms the timer again.
     if (framework.connectionId === null) return;
     for (const record of this.byFramework.get(framework.id)?.values() ?? []) {
@@ -193,7 +196,7 @@ export class OperationFeedback {
   /** A framework removed for good: nobody is left to acknowledge its operations. */
   removeFramework(frameworkId: FrameworkId): void {
     this.byFramework.delete(frameworkId);
-    this.emit({ kind: 'cancel-timer', key: { kind: 'operation-status-retry', frameworkId } });
+    this.scheduleRetry(frameworkId);
   }
 
   /** An agent left the cluster (unreachable or gone): its operations are forgotten, as Mesos forgets them. */
@@ -245,7 +248,12 @@ export class OperationFeedback {
       if (record.pending && record.pending.nextRetryAtMs < earliestMs) earliestMs = record.pending.nextRetryAtMs;
     }
     const key = { kind: 'operation-status-retry' as const, frameworkId };
-    this.emit(earliestMs === Infinity ? { kind: 'cancel-timer', key } : { kind: 'set-timer', key, atMs: earliestMs });
+    if (earliestMs !== Infinity) {
+      this.retryTimerSet.add(frameworkId);
+      this.emit({ kind: 'set-timer', key, atMs: earliestMs });
+    } else if (this.retryTimerSet.delete(frameworkId)) {
+      this.emit({ kind: 'cancel-timer', key });
+    }
   }
 
   private send(framework: FrameworkRecord, status: OperationStatus): void {

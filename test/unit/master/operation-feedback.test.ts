@@ -145,6 +145,9 @@ test('without an id nothing changes: no UPDATE_OPERATION_STATUS, no retry timer,
   assert.deepEqual(operationStatuses(effects), [], 'neither the applied nor the invalid one reports');
   assert.deepEqual(retryTimers(effects), []);
   assert.deepEqual(h.core.operations.records(), []);
+  h.effects.length = 0;
+  h.subscribe('eng', { role: 'eng' }, frameworkId);
+  assert.deepEqual(retryTimers(h.effects), [], 'resubscribing sets or cancels no retry timer either');
 });
 
 test('an unacknowledged status is re-sent with the same uuid, waiting 10 s, then twice as long each time up to 10 min', () => {
