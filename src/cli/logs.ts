@@ -160,8 +160,9 @@ async function copy(file: SandboxFile, offset: number, end: number, options: Log
 
 /**
  * `--follow`: reads on from `offset` while the task runs. Once the master says the task has
- * ended, one more read to the end of the file, then done. Failures in a row are ridden out up to
- * FOLLOW_FAILURES_MAX (the file may not exist yet, or an agent restarts); the last one is reported.
+ * ended, one more read to the end of the file, then done. A file that is not there yet is waited
+ * for while the task has not ended (it may still be fetching); other failures in a row (an agent
+ * or the master restarting) are ridden out up to FOLLOW_FAILURES_MAX, then the last is reported.
  */
 async function follow(options: LogsOptions, file: SandboxFile, initial: TaskJson, offset: number): Promise<number> {
   const pollMs = options.pollMs ?? FOLLOW_POLL_MS;
@@ -172,12 +173,15 @@ async function follow(options: LogsOptions, file: SandboxFile, initial: TaskJson
   for (;;) {
     if (options.signal?.aborted) return EXIT_INTERRUPTED;
     let text = '';
+    let readFailed = false;
     try {
       text = await file.read(next, READ_BYTES_MAX);
       failures = 0;
     } catch (error) {
       if (!(error instanceof FileMissingError || error instanceof MasterUnreachableError || error instanceof MasterAnswerError)) throw error;
-      if (++failures >= FOLLOW_FAILURES_MAX || (ended && error instanceof FileMissingError)) {
+      readFailed = true;
+      const missing = error instanceof FileMissingError;
+      if ((missing && ended) || (!missing && ++failures >= FOLLOW_FAILURES_MAX)) {
         options.err(`meridian logs: stopped following ${file.path}: ${error.message}`);
         return EXIT_FAILED;
       }
@@ -187,7 +191,7 @@ async function follow(options: LogsOptions, file: SandboxFile, initial: TaskJson
       next += byteLengthOf(text);
       continue;
     }
-    if (ended && failures === 0) return EXIT_PRINTED;
+    if (ended && !readFailed) return EXIT_PRINTED;
     if (Date.now() - checkedAtMs >= TASK_CHECK_MS) {
       checkedAtMs = Date.now();
       ended = await hasEnded(options).catch(() => false);
