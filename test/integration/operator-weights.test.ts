@@ -98,9 +98,9 @@ test('HTTP rules: POST only (405), Content-Type application/json (415, 400 when 
   assert.equal((await call({ type: 'GET_WEIGHTS' }, { 'content-type': 'text/plain' })).status, 415);
   assert.equal((await call({ type: 'GET_WEIGHTS' }, { 'content-type': 'application/x-protobuf' })).status, 415);
   assert.equal((await call({ type: 'GET_WEIGHTS' }, {})).status, 400);
-  const notYet = await call({ type: 'GET_OPERATIONS' });
+  const notYet = await call({ type: 'GET_MAINTENANCE_STATUS' });
   assert.equal(notYet.status, 501);
-  assert.match(notYet.body, /not implement the 'GET_OPERATIONS' call yet/);
+  assert.match(notYet.body, /not implement the 'GET_MAINTENANCE_STATUS' call yet/);
 });
 
 test('weights survive a master restart (they are saved in the master work_dir)', async () => {
