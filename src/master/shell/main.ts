@@ -21,6 +21,7 @@ import { registerAgentProxyRoutes, registeredAgentAddress } from './agent-proxy.
 import { registerUiFiles } from './ui-files.js';
 import { OperatorApi } from './operator-api.js';
 import { OperatorEvents } from './operator-events.js';
+import { OperatorStateWriter } from './operator-state.js';
 import { GONE_AGENTS_FILE, GoneAgentsStore } from './gone-agents-store.js';
 import { QUOTA_FILE, QuotaStore } from './quota-store.js';
 import { parseExcludedResourceNames, parseMinAllocatable } from './allocator-flags.js';
@@ -107,10 +108,11 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   const shellMetrics = shell.metrics;
   const metricsSnapshot = () => masterMetricsSnapshot({ core, shell: shellMetrics, startTimeMs }, clock.nowMs());
   registerMetricsRoutes(app, metricsSnapshot);
-  const operatorEvents = new OperatorEvents(core, shellMetrics, { heartbeatIntervalMs: Number(flags.heartbeat_interval ?? 15_000) });
+  const operatorState = new OperatorStateWriter(core);
+  const operatorEvents = new OperatorEvents(core, operatorState, shellMetrics, { heartbeatIntervalMs: Number(flags.heartbeat_interval ?? 15_000) });
   shell.stateObserver = operatorEvents;
   const operatorApi = new OperatorApi(shell, logger, {
-    weightsStore, quotaStore, goneAgentsStore, identity, flags, flagSpecs: MASTER_FLAGS, metrics: metricsSnapshot, events: operatorEvents,
+    weightsStore, quotaStore, goneAgentsStore, identity, flags, flagSpecs: MASTER_FLAGS, metrics: metricsSnapshot, stateWriter: operatorState, events: operatorEvents,
   });
   operatorApi.registerRoutes(app);
   const legacyState = new MasterStateWriter(core);

@@ -5,6 +5,7 @@
  * accessors and change it only through `MasterShell.step`. The v1 state is built in
  * operator-state.ts and the SUBSCRIBE stream kept in operator-events.ts.
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   getWeightsResponse, QuotaRequest, validateMasterCall, validateWeightInfoArray, type MasterCall, type MasterCallType, type QuotaConfig,
@@ -24,7 +25,7 @@ import { applyQuotaUpdate, checkQuotaConfigs, quotaStatus } from '../core/quota-
 import type { GoneAgentsStore } from './gone-agents-store.js';
 import type { MasterShell } from './master-shell.js';
 import type { OperatorEvents } from './operator-events.js';
-import { getAgents, getExecutors, getFrameworks, getMaster, getRoles, getState, getTasks } from './operator-state.js';
+import { getMaster, getRoles, type JsonChunks, type OperatorStateWriter } from './operator-state.js';
 import type { QuotaStore } from './quota-store.js';
 import type { MasterIdentity } from './state-json.js';
 import { MESOS_VERSION, versionJson } from './version.js';
@@ -32,8 +33,15 @@ import type { WeightsStore } from './weights-store.js';
 
 const validateQuotaRequest = makeValidator(QuotaRequest);
 
-/** What a handler answers: 200 with an optional JSON body, 202 (applied, no body), or a status with a plain-text reason. */
-export type OperatorAnswer = { status: 200; json?: unknown } | { status: 202 } | { status: 400 | 404 | 409 | 500 | 501 | 503; text: string };
+/**
+ * What a handler answers: 200 with an optional JSON body (or one already written, in pieces),
+ * 202 (applied, no body), or a status with a plain-text reason.
+ */
+export type OperatorAnswer =
+  | { status: 200; json?: unknown }
+  | { status: 200; written: Buffer[] }
+  | { status: 202 }
+  | { status: 400 | 404 | 409 | 500 | 501 | 503; text: string };
 
 /** What the Operator API needs besides the shell; a null store keeps that part in memory only (no `--work_dir`). */
 export interface OperatorApiOptions {
@@ -47,6 +55,8 @@ export interface OperatorApiOptions {
   flagSpecs: readonly FlagSpec[];
   /** The snapshot behind `/metrics/snapshot` (GET_METRICS). */
   metrics: () => MetricsSnapshot;
+  /** Writes the v1 state (its text cache is shared with the event streams). */
+  stateWriter: OperatorStateWriter;
   /** The SUBSCRIBE streams. */
   events: OperatorEvents;
 }
@@ -69,11 +79,11 @@ export class OperatorApi {
     GET_METRICS: () => ({ status: 200, json: { type: 'GET_METRICS', get_metrics: metricsMessage(this.options.metrics()) } }),
     GET_LOGGING_LEVEL: () => ({ status: 200, json: { type: 'GET_LOGGING_LEVEL', get_logging_level: { level: this.loggingLevel.verbosity() } } }),
     SET_LOGGING_LEVEL: (call) => this.setLoggingLevel(call.set_logging_level as SetLoggingLevel),
-    GET_STATE: () => ({ status: 200, json: { type: 'GET_STATE', get_state: getState(this.shell.core) } }),
-    GET_AGENTS: () => ({ status: 200, json: { type: 'GET_AGENTS', get_agents: getAgents(this.shell.core) } }),
-    GET_FRAMEWORKS: () => ({ status: 200, json: { type: 'GET_FRAMEWORKS', get_frameworks: getFrameworks(this.shell.core) } }),
-    GET_EXECUTORS: () => ({ status: 200, json: { type: 'GET_EXECUTORS', get_executors: getExecutors(this.shell.core) } }),
-    GET_TASKS: () => ({ status: 200, json: { type: 'GET_TASKS', get_tasks: getTasks(this.shell.core) } }),
+    GET_STATE: () => this.written('GET_STATE', (out) => this.options.stateWriter.writeState(out)),
+    GET_AGENTS: () => this.written('GET_AGENTS', (out) => this.options.stateWriter.writeAgents(out)),
+    GET_FRAMEWORKS: () => this.written('GET_FRAMEWORKS', (out) => this.options.stateWriter.writeFrameworks(out)),
+    GET_EXECUTORS: () => this.written('GET_EXECUTORS', (out) => this.options.stateWriter.writeExecutors(out)),
+    GET_TASKS: () => this.written('GET_TASKS', (out) => this.options.stateWriter.writeTasks(out)),
     GET_OPERATIONS: () => ({ status: 200, json: { type: 'GET_OPERATIONS', get_operations: this.shell.core.operations.getOperations() } }),
     GET_ROLES: () => ({ status: 200, json: { type: 'GET_ROLES', get_roles: getRoles(this.shell.core) } }),
     GET_MASTER: () => ({ status: 200, json: { type: 'GET_MASTER', get_master: getMaster(this.shell.core, this.options.identity) } }),
@@ -219,6 +229,11 @@ export class OperatorApi {
       () => this.shell.step({ kind: 'update-weights', weights: update }));
   }
 
+  /** A 200 whose body `write` writes: `{"type": type, "<type in lower case>": …}`. */
+  private written(type: MasterCallType, write: (out: JsonChunks) => void): OperatorAnswer {
+    return { status: 200, written: this.options.stateWriter.answer(type, type.toLowerCase(), write) };
+  }
+
   /**
    * SET_LOGGING_LEVEL: more verbose logs for a while. Answers 200 with no body once in force, as
    * Mesos does.
@@ -328,6 +343,10 @@ function plainBadRequest(answer: OperatorAnswer, prefix: string): OperatorAnswer
 function send(reply: FastifyReply, answer: OperatorAnswer): FastifyReply {
   if (answer.status === 202) return reply.code(202).send();
   if (answer.status !== 200) return sendText(reply, answer.status, answer.text);
+  if ('written' in answer) {
+    const bytes = answer.written.reduce((sum, buffer) => sum + buffer.length, 0);
+    return reply.code(200).header('content-type', 'application/json').header('content-length', bytes).send(Readable.from(answer.written));
+  }
   if (answer.json === undefined) return reply.code(200).send();
   return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(answer.json));
 }

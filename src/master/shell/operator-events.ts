@@ -15,7 +15,7 @@ import type { MasterCore } from '../core/master-core.js';
 import type { StateChange } from '../core/types.js';
 import type { StateObserver } from './master-shell.js';
 import type { MasterShellMetrics } from './metrics.js';
-import { agentMessage, frameworkInfoMessage, frameworkMessage, getState, RecordUsage, taskMessage } from './operator-state.js';
+import { frameworkInfoMessage, JsonChunks, RecordUsage, type OperatorStateWriter } from './operator-state.js';
 
 /** Unsent bytes of events a subscriber may fall behind by (beyond its first snapshot) before it is cut off. */
 export const OPERATOR_EVENT_BACKLOG_BYTES_MAX = 16 * 1024 * 1024;
@@ -31,6 +31,7 @@ export class OperatorEvents implements StateObserver {
 
   constructor(
     private readonly core: MasterCore,
+    private readonly writer: OperatorStateWriter,
     private readonly metrics: MasterShellMetrics,
     private readonly options: OperatorEventsOptions,
   ) {
@@ -47,14 +48,18 @@ export class OperatorEvents implements StateObserver {
    * (as Mesos sends one at once), then every change from here on.
    */
   subscribe(reply: FastifyReply): void {
-    const subscribed = JSON.stringify({
-      type: 'SUBSCRIBED',
-      subscribed: { get_state: getState(this.core), heartbeat_interval_seconds: this.options.heartbeatIntervalMs / 1000 },
-    });
+    const out = new JsonChunks();
+    out.push('{"type":"SUBSCRIBED","subscribed":{"get_state":');
+    this.writer.writeState(out);
+    out.push(`,"heartbeat_interval_seconds":${this.options.heartbeatIntervalMs / 1000}}}`);
+    const snapshot = out.end();
+    const snapshotBytes = snapshot.reduce((sum, buffer) => sum + buffer.length, 0);
     reply.hijack();
-    const backlogBytesMax = Buffer.byteLength(subscribed) + (this.options.backlogBytesMax ?? OPERATOR_EVENT_BACKLOG_BYTES_MAX);
+    const backlogBytesMax = snapshotBytes + (this.options.backlogBytesMax ?? OPERATOR_EVENT_BACKLOG_BYTES_MAX);
     const stream = new EventStream(reply.raw, { heartbeatIntervalMs: this.options.heartbeatIntervalMs, backlogBytesMax });
-    stream.sendRaw(subscribed);
+    // One RecordIO record written in pieces: the snapshot may be larger than a string can be.
+    reply.raw.write(`${snapshotBytes}\n`);
+    for (const buffer of snapshot) reply.raw.write(buffer);
     stream.sendRaw('{"type":"HEARTBEAT"}');
     this.subscribers.add(stream);
     this.countSubscribers();
@@ -66,9 +71,8 @@ export class OperatorEvents implements StateObserver {
 
   onStateChange(change: StateChange): void {
     if (this.subscribers.size === 0) return;
-    const event = this.eventOf(change);
-    if (event === null) return;
-    const json = JSON.stringify(event);
+    const json = this.eventJson(change);
+    if (json === null) return;
     for (const stream of [...this.subscribers]) stream.sendRaw(json);
   }
 
@@ -76,28 +80,28 @@ export class OperatorEvents implements StateObserver {
     for (const stream of [...this.subscribers]) stream.close();
   }
 
-  /** The event for a change, read from the core after the step; null when what it names is gone already. */
-  eventOf(change: StateChange): Record<string, unknown> | null {
+  /** The event for a change as JSON text, read from the core after the step; null when what it names is gone already. */
+  eventJson(change: StateChange): string | null {
     switch (change.kind) {
       case 'task-added':
-        return { type: 'TASK_ADDED', task_added: { task: taskMessage(change.task) } };
+        return `{"type":"TASK_ADDED","task_added":{"task":${this.writer.taskJson(change.task)}}}`;
       case 'task-updated':
-        return { type: 'TASK_UPDATED', task_updated: { framework_id: change.task.framework_id, status: change.status, state: change.state } };
+        return JSON.stringify({ type: 'TASK_UPDATED', task_updated: { framework_id: change.task.framework_id, status: change.status, state: change.state } });
       case 'agent-added': {
         const agent = this.core.agents.get(change.agentId);
-        return agent ? { type: 'AGENT_ADDED', agent_added: { agent: agentMessage(agent, this.usage) } } : null;
+        return agent ? `{"type":"AGENT_ADDED","agent_added":{"agent":${this.writer.agentJson(agent, this.usage)}}}` : null;
       }
       case 'agent-removed':
-        return { type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: change.agentId } } };
+        return JSON.stringify({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: change.agentId } } });
       case 'framework-added':
       case 'framework-updated': {
         const framework = this.core.frameworks.get(change.frameworkId);
         if (!framework) return null;
-        const message = { framework: frameworkMessage(this.core, framework, this.usage) };
-        return change.kind === 'framework-added' ? { type: 'FRAMEWORK_ADDED', framework_added: message } : { type: 'FRAMEWORK_UPDATED', framework_updated: message };
+        const key = change.kind === 'framework-added' ? 'FRAMEWORK_ADDED","framework_added' : 'FRAMEWORK_UPDATED","framework_updated';
+        return `{"type":"${key}":{"framework":${this.writer.frameworkJson(framework, this.usage)}}}`;
       }
       case 'framework-removed':
-        return { type: 'FRAMEWORK_REMOVED', framework_removed: { framework_info: frameworkInfoMessage(change.info) } };
+        return JSON.stringify({ type: 'FRAMEWORK_REMOVED', framework_removed: { framework_info: frameworkInfoMessage(change.info) } });
     }
   }
 

@@ -1,54 +1,147 @@
 /**
  * The master's state as the v1 Operator API gives it (master.proto `Response.GetState`,
- * `GetAgents`, `GetFrameworks`, `GetExecutors`, `GetTasks`, `GetRoles`, `GetMaster`), built from
- * the core's records. Only reads.
+ * `GetAgents`, `GetFrameworks`, `GetExecutors`, `GetTasks`, `GetRoles`, `GetMaster`), written as
+ * JSON text from the core's records. Only reads.
  *
  * The JSON follows Mesos' protobuf-to-JSON rules: field names as in the .proto, an empty
  * repeated field left out, times as `TimeInfo` (`{"nanoseconds": ...}`), and resources in the
  * endpoint format (the pre-refinement `role`/`reservation` beside the `reservations` stack).
  *
- * GET_STATE must answer within a second on 20,000 agents and 200,000 tasks, so what several
- * parts need (what each agent and framework uses and is offered) is gathered in one pass over
- * tasks, executors and offers (`ClusterUsage`) instead of per agent.
+ * GET_STATE must answer within a second on 20,000 agents and 200,000 tasks, some hundreds of MB.
+ * So (1) what several parts need — what each agent and framework uses and is offered — is
+ * gathered in one pass over tasks, executors and offers (`ClusterUsage`), summing plain scalars
+ * without the general resource arithmetic; (2) the text of each task is kept between requests
+ * and written again while the task is unchanged (the core changes a task only in its state and
+ * statuses; see `taskVersion`); (3) the answer is a list of Buffers, never one string, since V8
+ * caps a string at about 512 MB.
  */
-import type { ExecutorInfo, FrameworkInfo, Offer, Resource, Task } from '../../api/mesos.js';
-import { addAll, fromWireFormat, reservationRole, toEndpointFormat, withDefaultAllocationRole } from '../../allocator/resource-math.js';
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Resource, Task, TaskStatus } from '../../api/mesos.js';
 import { isTerminalTaskState } from '../../api/mesos.js';
+import { addAll, fromWireFormat, reservationRole, toEndpointFormat, withDefaultAllocationRole } from '../../allocator/resource-math.js';
 import type { AgentId, FrameworkId } from '../../common/ids.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord } from '../core/state.js';
 import type { MasterIdentity } from './state-json.js';
 
-type Json = Record<string, unknown>;
-
 /** Capabilities every Meridian agent has (mesos.proto `AgentInfo.Capability`). */
-const AGENT_CAPABILITIES = [{ type: 'MULTI_ROLE' }, { type: 'HIERARCHICAL_ROLE' }, { type: 'RESERVATION_REFINEMENT' }];
+const AGENT_CAPABILITIES = '[{"type":"MULTI_ROLE"},{"type":"HIERARCHICAL_ROLE"},{"type":"RESERVATION_REFINEMENT"}]';
+/** Fresh text is gathered into Buffers of about this many characters. */
+const CHARS_PER_BUFFER = 1 << 18;
 
 /** A time in milliseconds as a `TimeInfo`. */
-export const timeInfo = (ms: number): { nanoseconds: number } => ({ nanoseconds: Math.round(ms * 1e6) });
+const timeInfoJson = (ms: number): string => `{"nanoseconds":${Math.round(ms * 1e6)}}`;
 
-/** `{[key]: list}` when the list has entries, nothing otherwise: protobuf's JSON leaves empty repeated fields out. */
-function repeated<T>(key: string, list: readonly T[]): Record<string, T[]> {
-  return list.length > 0 ? { [key]: list as T[] } : {};
+/** A JSON answer being written: text gathered into Buffers, so no single string has to hold it all. */
+export class JsonChunks {
+  private readonly buffers: Buffer[] = [];
+  private text: string[] = [];
+  private chars = 0;
+
+  push(text: string): void {
+    this.text.push(text);
+    this.chars += text.length;
+    if (this.chars >= CHARS_PER_BUFFER) this.flush();
+  }
+
+  /** Text already encoded (kept between requests). */
+  pushBuffer(buffer: Buffer): void {
+    if (buffer.length === 0) return;
+    this.flush();
+    this.buffers.push(buffer);
+  }
+
+  /** The answer, in order. */
+  end(): Buffer[] {
+    this.flush();
+    return this.buffers;
+  }
+
+  private flush(): void {
+    if (this.text.length === 0) return;
+    this.buffers.push(Buffer.from(this.text.join(''), 'utf8'));
+    this.text = [];
+    this.chars = 0;
+  }
 }
 
-/** What agents and frameworks use (tasks and executors) and are offered, in the core's format. */
+/** Writes `"key":[items…]` for a non-empty list (protobuf's JSON leaves empty repeated fields out); false when empty. */
+function writeList<T>(out: JsonChunks, key: string, items: Iterable<T>, write: (item: T) => void): boolean {
+  let first = true;
+  for (const item of items) {
+    out.push(first ? `"${key}":[` : ',');
+    first = false;
+    write(item);
+  }
+  if (!first) out.push(']');
+  return !first;
+}
+
+/** Items (agents, frameworks) per block of encoded text kept between requests. */
+const ITEMS_PER_BLOCK = 128;
+
+/**
+ * A listing's items as blocks of encoded text (`item,item,…`), each written again while its items'
+ * texts are the very same strings (a kept text is returned as the same string while its item is
+ * unchanged, so comparing identities is enough).
+ */
+class BlockCache {
+  private blocks: Array<{ texts: string[]; buffer: Buffer }> = [];
+
+  /** Writes the items `"key":[…]` (nothing for none); false when there were none. */
+  writeList(out: JsonChunks, key: string, texts: readonly string[]): boolean {
+    const count = Math.ceil(texts.length / ITEMS_PER_BLOCK);
+    for (let block = 0; block < count; block++) {
+      const slice = texts.slice(block * ITEMS_PER_BLOCK, (block + 1) * ITEMS_PER_BLOCK);
+      let kept = this.blocks[block];
+      if (!kept || kept.texts.length !== slice.length || kept.texts.some((text, i) => text !== slice[i])) {
+        kept = { texts: slice, buffer: Buffer.from(slice.join(','), 'utf8') };
+        this.blocks[block] = kept;
+      }
+      out.push(block === 0 ? `"${key}":[` : ',');
+      out.pushBuffer(kept.buffer);
+    }
+    this.blocks.length = count;
+    if (count > 0) out.push(']');
+    return count > 0;
+  }
+}
+
+/** One framework's tasks of one kind as encoded text (`task,task,…`), and the tasks it was made of. */
+interface TaskListText {
+  tasks: Task[];
+  buffer: Buffer;
+}
+
+/** `"key":[…]` for a non-empty list of values, '' otherwise; `lead` goes before it (a comma). */
+function listField(key: string, values: readonly unknown[], lead = ','): string {
+  return values.length > 0 ? `${lead}"${key}":${JSON.stringify(values)}` : '';
+}
+
+// ---------------------------------------------------------------- usage
+
+/** Resource lists (each a record's own, never edited) whose sum is wanted. */
+export type ResourceLists = Array<readonly Resource[]>;
+
+/**
+ * What agents and frameworks use (tasks and executors) and are offered, as the records' own
+ * resource lists: the same lists again mean the same sum, so a kept text can be reused.
+ */
 export interface Usage {
-  usedOn(agent: AgentRecord): Resource[];
-  offeredOn(agentId: AgentId): Resource[];
-  usedBy(framework: FrameworkRecord): Resource[];
-  offeredTo(framework: FrameworkRecord): Resource[];
+  usedOn(agent: AgentRecord): ResourceLists;
+  offeredOn(agentId: AgentId): ResourceLists;
+  usedBy(framework: FrameworkRecord): ResourceLists;
+  offeredTo(framework: FrameworkRecord): ResourceLists;
 }
 
 /**
  * Usage of the whole cluster, gathered in one pass over every task, executor and offer, for the
- * listings of every agent and framework. Lists are kept as parts and merged when asked for.
+ * listings of every agent and framework. The records' lists are kept and summed when asked for.
  */
 export class ClusterUsage implements Usage {
-  private readonly usedByAgent = new Map<AgentId, Resource[]>();
-  private readonly offeredByAgent = new Map<AgentId, Resource[]>();
-  private readonly usedByFramework = new Map<FrameworkId, Resource[]>();
-  private readonly offeredByFramework = new Map<FrameworkId, Resource[]>();
+  private readonly usedByAgent = new Map<AgentId, ResourceLists>();
+  private readonly offeredByAgent = new Map<AgentId, ResourceLists>();
+  private readonly usedByFramework = new Map<FrameworkId, ResourceLists>();
+  private readonly offeredByFramework = new Map<FrameworkId, ResourceLists>();
   /** Tasks counted on each agent, to spot agents that also run tasks of frameworks not yet resubscribed. */
   private readonly tasksByAgent = new Map<AgentId, number>();
 
@@ -74,24 +167,23 @@ export class ClusterUsage implements Usage {
     }
   }
 
-  /** What tasks and executors on the agent use. */
-  usedOn(agent: AgentRecord): Resource[] {
+  usedOn(agent: AgentRecord): ResourceLists {
     // Tasks of frameworks that have not resubscribed since a master restart are only in the
     // core's own books: ask it for those (rare) agents.
-    if ((this.tasksByAgent.get(agent.id) ?? 0) < agent.tasks.size) return this.core.usedResourcesOf(agent.id);
-    return addAll([], this.usedByAgent.get(agent.id) ?? []);
+    if ((this.tasksByAgent.get(agent.id) ?? 0) < agent.tasks.size) return [this.core.usedResourcesOf(agent.id)];
+    return this.usedByAgent.get(agent.id) ?? [];
   }
 
-  offeredOn(agentId: AgentId): Resource[] {
-    return addAll([], this.offeredByAgent.get(agentId) ?? []);
+  offeredOn(agentId: AgentId): ResourceLists {
+    return this.offeredByAgent.get(agentId) ?? [];
   }
 
-  usedBy(framework: FrameworkRecord): Resource[] {
-    return addAll([], this.usedByFramework.get(framework.id) ?? []);
+  usedBy(framework: FrameworkRecord): ResourceLists {
+    return this.usedByFramework.get(framework.id) ?? [];
   }
 
-  offeredTo(framework: FrameworkRecord): Resource[] {
-    return addAll([], this.offeredByFramework.get(framework.id) ?? []);
+  offeredTo(framework: FrameworkRecord): ResourceLists {
+    return this.offeredByFramework.get(framework.id) ?? [];
   }
 }
 
@@ -99,72 +191,144 @@ export class ClusterUsage implements Usage {
 export class RecordUsage implements Usage {
   constructor(private readonly core: MasterCore) {}
 
-  usedOn(agent: AgentRecord): Resource[] {
-    return this.core.usedResourcesOf(agent.id);
+  usedOn(agent: AgentRecord): ResourceLists {
+    return [this.core.usedResourcesOf(agent.id)];
   }
 
-  offeredOn(agentId: AgentId): Resource[] {
-    return this.core.offeredResourcesOf(agentId);
+  offeredOn(agentId: AgentId): ResourceLists {
+    return [this.core.offeredResourcesOf(agentId)];
   }
 
-  usedBy(framework: FrameworkRecord): Resource[] {
-    const parts: Resource[] = [];
-    for (const record of framework.tasks.values()) if (!isTerminalTaskState(record.task.state)) parts.push(...record.resources);
-    for (const executors of framework.executors.values()) for (const executor of executors.values()) parts.push(...executorResources(framework, executor));
-    return addAll([], parts);
+  usedBy(framework: FrameworkRecord): ResourceLists {
+    const lists: ResourceLists = [];
+    for (const record of framework.tasks.values()) if (!isTerminalTaskState(record.task.state)) lists.push(record.resources);
+    for (const executors of framework.executors.values()) for (const executor of executors.values()) lists.push(executorResources(framework, executor));
+    return lists;
   }
 
-  offeredTo(framework: FrameworkRecord): Resource[] {
-    const parts: Resource[] = [];
-    for (const offerId of framework.offers) parts.push(...(this.core.offers.get(offerId)?.resources ?? []));
-    return addAll([], parts);
-  }
-}
-
-function push<K>(map: Map<K, Resource[]>, key: K, resources: readonly Resource[]): void {
-  const parts = map.get(key);
-  if (parts) {
-    for (const resource of resources) parts.push(resource);
-  } else {
-    map.set(key, resources.slice());
+  offeredTo(framework: FrameworkRecord): ResourceLists {
+    const lists: ResourceLists = [];
+    for (const offerId of framework.offers) {
+      const offer = this.core.offers.get(offerId);
+      if (offer) lists.push(offer.resources);
+    }
+    return lists;
   }
 }
 
-/** An executor's resources with their allocation role, as the core counts them. */
-function executorResources(framework: FrameworkRecord, executor: ExecutorInfo): Resource[] {
-  return withDefaultAllocationRole(fromWireFormat(executor.resources ?? []), framework.roles[0] ?? '*');
+function push<K>(map: Map<K, ResourceLists>, key: K, resources: readonly Resource[]): void {
+  const lists = map.get(key);
+  if (lists) lists.push(resources);
+  else map.set(key, [resources]);
 }
 
-// ---------------------------------------------------------------- agents
+/** An amount of one kind of plain scalar: name, allocation role and reservation stack. */
+class ScalarPart {
+  constructor(
+    readonly name: string,
+    readonly role: string | undefined,
+    /** The reservation stack as JSON, undefined when unreserved. */
+    readonly reservationsKey: string | undefined,
+    readonly sample: Resource,
+    public thousandths: number,
+  ) {}
+}
 
-/** `Response.GetAgents.Agent`. */
-export function agentMessage(agent: AgentRecord, usage: Usage): Json {
-  const info = agent.info;
-  return {
-    agent_info: { ...info, ...(info.resources ? { resources: toEndpointFormat(fromWireFormat(info.resources)) } : {}) },
-    active: agent.connectionId !== null,
-    version: agent.version,
-    pid: `slave(1)@${agent.remoteIp}:${info.port ?? 5051}`,
-    registered_time: timeInfo(agent.registeredAtMs),
-    ...(agent.reregisteredAtMs !== null ? { reregistered_time: timeInfo(agent.reregisteredAtMs) } : {}),
-    ...repeated('total_resources', toEndpointFormat(agent.total)),
-    ...repeated('allocated_resources', toEndpointFormat(usage.usedOn(agent))),
-    ...repeated('offered_resources', toEndpointFormat(usage.offeredOn(agent.id))),
-    capabilities: AGENT_CAPABILITIES,
-  };
+/** A resource list split into its plain scalars and the rest. */
+class SplitList {
+  constructor(readonly scalars: readonly ScalarPart[], readonly others: readonly Resource[]) {}
 }
 
 /**
- * `Response.GetAgents`: registered agents. `recovered_agents` (agents in the registry that have
- * not reregistered since a failover) is always empty: Meridian's registry does not keep agents.
+ * Lists already split, by identity: the core never edits a record's list, and reading absent
+ * fields of entries of many shapes is slow enough to matter on 200,000 tasks.
  */
-export function getAgents(core: MasterCore, usage: Usage = new ClusterUsage(core)): Json {
-  const agents: Json[] = [];
-  for (const agent of core.agents.values()) agents.push(agentMessage(agent, usage));
-  return { ...repeated('agents', agents) };
+const splitLists = new WeakMap<readonly Resource[], SplitList>();
+
+function splitOf(list: readonly Resource[]): SplitList {
+  const kept = splitLists.get(list);
+  if (kept) return kept;
+  const scalars: ScalarPart[] = [];
+  const others: Resource[] = [];
+  for (const resource of list) {
+    if (resource.type !== 'SCALAR' || resource.disk !== undefined || resource.revocable !== undefined || resource.shared !== undefined
+      || resource.provider_id !== undefined || resource.role !== undefined || resource.reservation !== undefined) {
+      others.push(resource);
+      continue;
+    }
+    const reservationsKey = resource.reservations === undefined ? undefined : JSON.stringify(resource.reservations);
+    scalars.push(new ScalarPart(resource.name, resource.allocation_info?.role, reservationsKey, resource, Math.round((resource.scalar?.value ?? 0) * 1000)));
+  }
+  const split = new SplitList(scalars, others);
+  splitLists.set(list, split);
+  return split;
 }
 
-// ---------------------------------------------------------------- frameworks
+/**
+ * The sum of resource lists, as `addAll` of all their entries would make it. Nearly every entry
+ * of a task or an offer is a plain scalar (a name, an amount, an allocation role, maybe a
+ * reservation stack), and the lists hold few kinds of them: those are summed in thousandths in a
+ * short list found by a linear scan, and only the rest (ranges, sets, disks, revocable or shared
+ * ones) go through the general arithmetic.
+ */
+export function sumResourceLists(lists: readonly (readonly Resource[])[]): Resource[] {
+  const sums: ScalarPart[] = [];
+  let others: Resource[] | null = null;
+  for (const list of lists) {
+    const split = splitOf(list);
+    for (const part of split.scalars) {
+      let sum: ScalarPart | undefined;
+      for (const candidate of sums) {
+        if (candidate.name === part.name && candidate.role === part.role && candidate.reservationsKey === part.reservationsKey) {
+          sum = candidate;
+          break;
+        }
+      }
+      if (sum) sum.thousandths += part.thousandths;
+      else sums.push(new ScalarPart(part.name, part.role, part.reservationsKey, part.sample, part.thousandths));
+    }
+    if (split.others.length > 0) (others ??= []).push(...split.others);
+  }
+  const out: Resource[] = [];
+  for (const { name, sample, thousandths } of sums) {
+    if (thousandths <= 0) continue;
+    out.push({
+      name,
+      type: 'SCALAR',
+      scalar: { value: thousandths / 1000 },
+      ...(sample.reservations ? { reservations: sample.reservations } : {}),
+      ...(sample.allocation_info ? { allocation_info: sample.allocation_info } : {}),
+    });
+  }
+  return others ? [...out, ...addAll([], others)] : out;
+}
+
+/** The sum of one list's entries (see sumResourceLists). */
+export const sumResources = (list: readonly Resource[]): Resource[] => sumResourceLists([list]);
+
+/** Executors' resources as the core counts them, kept per executor (and the role they default to) so the list keeps its identity. */
+const executorLists = new WeakMap<ExecutorInfo, { role: string; resources: Resource[] }>();
+
+/** An executor's resources with their allocation role, as the core counts them. */
+function executorResources(framework: FrameworkRecord, executor: ExecutorInfo): Resource[] {
+  const role = framework.roles[0] ?? '*';
+  const kept = executorLists.get(executor);
+  if (kept && kept.role === role) return kept.resources;
+  const resources = withDefaultAllocationRole(fromWireFormat(executor.resources ?? []), role);
+  executorLists.set(executor, { role, resources });
+  return resources;
+}
+
+/** Whether two lists of lists hold the same lists, in order. */
+function sameLists(a: ResourceLists, b: ResourceLists): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const resourcesField = (key: string, resources: readonly Resource[]): string => listField(key, toEndpointFormat(resources));
+
+// ---------------------------------------------------------------- single records
 
 /** FrameworkInfo with the fields whose protobuf defaults Mesos' JSON spells out. */
 export function frameworkInfoMessage(info: FrameworkInfo): FrameworkInfo {
@@ -172,9 +336,282 @@ export function frameworkInfoMessage(info: FrameworkInfo): FrameworkInfo {
   return { failover_timeout: 0, checkpoint: false, ...withRole, ...info };
 }
 
+/** What an agent's text was made of. */
+interface AgentText {
+  info: AgentInfo;
+  total: readonly Resource[];
+  active: boolean;
+  version: string;
+  remoteIp: string;
+  reregisteredAtMs: number | null;
+  used: SumText;
+  offered: SumText;
+  json: string;
+}
+
+/** What a framework's text was made of. */
+interface FrameworkText {
+  info: FrameworkInfo;
+  connected: boolean;
+  reregisteredAtMs: number | null;
+  unregisteredAtMs: number | null;
+  offers: OfferRecord[];
+  offersText: string;
+  used: SumText;
+  offered: SumText;
+  json: string;
+}
+
+/** A resources field (`,"allocated_resources":[…]`) and the lists it sums. */
+interface SumText {
+  lists: ResourceLists;
+  text: string;
+}
+
+/** The kept field when it sums the same lists, else a new one: summing is what costs (offers come and go more often than tasks). */
+function sumText(kept: SumText | undefined, key: string, lists: ResourceLists): SumText {
+  if (kept && sameLists(kept.lists, lists)) return kept;
+  return { lists, text: resourcesField(key, sumResourceLists(lists)) };
+}
+
+/** What a task's text depends on beyond what never changes: the core edits only these in place. */
+interface TaskText {
+  state: Task['state'];
+  statusUpdateState: Task['status_update_state'];
+  statusUpdateUuid: Task['status_update_uuid'];
+  statusCount: number;
+  lastStatus: TaskStatus | undefined;
+  json: string;
+}
+
+/**
+ * Writes the v1 state, keeping the text of each task (and of each agent's info and totals, which
+ * the core replaces rather than edits) between requests.
+ */
+export class OperatorStateWriter {
+  private readonly taskTexts = new WeakMap<Task, TaskText>();
+  /** Per framework record, its task lists (live, unreachable, completed) as encoded text. */
+  private readonly taskListTexts = new WeakMap<FrameworkRecord, Record<TaskListKind, TaskListText | undefined>>();
+  private readonly agentTexts = new WeakMap<AgentRecord, AgentText>();
+  private readonly frameworkTexts = new WeakMap<FrameworkRecord, FrameworkText>();
+  private readonly offerTexts = new WeakMap<OfferRecord, { agentInfo: AgentInfo | undefined; remoteIp: string | undefined; json: string }>();
+
+  private readonly agentBlocks = new BlockCache();
+  private readonly frameworkBlocks = new BlockCache();
+  private readonly completedFrameworkBlocks = new BlockCache();
+
+  constructor(private readonly core: MasterCore) {}
+
+  /** A `Task` (mesos.proto): as recorded, resources in the endpoint format. */
+  taskJson(task: Task): string {
+    const kept = this.taskTexts.get(task);
+    if (kept && isCurrent(kept, task)) return kept.json;
+    const json = JSON.stringify({ ...task, resources: toEndpointFormat(task.resources) });
+    this.taskTexts.set(task, {
+      state: task.state,
+      statusUpdateState: task.status_update_state,
+      statusUpdateUuid: task.status_update_uuid,
+      statusCount: task.statuses.length,
+      lastStatus: task.statuses[task.statuses.length - 1],
+      json,
+    });
+    return json;
+  }
+
+  /**
+   * One framework's tasks of a kind, encoded, kept while the framework has the same tasks in the
+   * same order and none of them changed. Most of a large state is here, and little of it changes
+   * from one request to the next.
+   */
+  private taskListBuffer(framework: FrameworkRecord, kind: TaskListKind): Buffer {
+    const lists = this.taskListTexts.get(framework) ?? { live: undefined, unreachable: undefined, completed: undefined };
+    this.taskListTexts.set(framework, lists);
+    const tasks = tasksOf(framework, kind);
+    const kept = lists[kind];
+    if (kept && kept.tasks.length === tasks.length && kept.tasks.every((task, i) => task === tasks[i] && isCurrent(this.taskTexts.get(task), task))) return kept.buffer;
+    const buffer = Buffer.from(tasks.map((task) => this.taskJson(task)).join(','), 'utf8');
+    lists[kind] = { tasks, buffer };
+    return buffer;
+  }
+
+  /**
+   * `Response.GetAgents.Agent`, kept while the agent record and what it uses and is offered are
+   * the same (the core replaces an agent's info and total rather than editing them).
+   */
+  agentJson(agent: AgentRecord, usage: Usage): string {
+    const active = agent.connectionId !== null;
+    const kept = this.agentTexts.get(agent);
+    const used = sumText(kept?.used, 'allocated_resources', usage.usedOn(agent));
+    const offered = sumText(kept?.offered, 'offered_resources', usage.offeredOn(agent.id));
+    if (kept && kept.info === agent.info && kept.total === agent.total && kept.active === active && kept.version === agent.version
+      && kept.remoteIp === agent.remoteIp && kept.reregisteredAtMs === agent.reregisteredAtMs && kept.used === used && kept.offered === offered) {
+      return kept.json;
+    }
+    const info = JSON.stringify({ ...agent.info, ...(agent.info.resources ? { resources: toEndpointFormat(fromWireFormat(agent.info.resources)) } : {}) });
+    const json = `{"agent_info":${info},"active":${active},"version":${JSON.stringify(agent.version)}`
+      + `,"pid":${JSON.stringify(`slave(1)@${agent.remoteIp}:${agent.info.port ?? 5051}`)},"registered_time":${timeInfoJson(agent.registeredAtMs)}`
+      + (agent.reregisteredAtMs !== null ? `,"reregistered_time":${timeInfoJson(agent.reregisteredAtMs)}` : '')
+      + resourcesField('total_resources', agent.total) + used.text + offered.text + `,"capabilities":${AGENT_CAPABILITIES}}`;
+    this.agentTexts.set(agent, {
+      info: agent.info, total: agent.total, active, version: agent.version, remoteIp: agent.remoteIp, reregisteredAtMs: agent.reregisteredAtMs, used, offered, json,
+    });
+    return json;
+  }
+
+  /** An outstanding offer (mesos.proto `Offer`), kept while its agent's info is the same. */
+  private offerJson(offer: OfferRecord): string {
+    const agent = this.core.agents.get(offer.agentId);
+    const kept = this.offerTexts.get(offer);
+    if (kept && kept.agentInfo === agent?.info && kept.remoteIp === agent?.remoteIp) return kept.json;
+    const json = JSON.stringify(offerMessage(offer, agent));
+    this.offerTexts.set(offer, { agentInfo: agent?.info, remoteIp: agent?.remoteIp, json });
+    return json;
+  }
+
+  /**
+   * `Response.GetFrameworks.Framework`; `usage` null for a completed framework, which holds
+   * nothing. A framework is active and connected while its scheduler is subscribed (Meridian has
+   * no other deactivation); a completed one is neither.
+   */
+  frameworkJson(framework: FrameworkRecord, usage: Usage | null): string {
+    const connected = usage !== null && framework.connectionId !== null;
+    const offers: OfferRecord[] = [];
+    if (usage !== null) {
+      for (const offerId of framework.offers) {
+        const offer = this.core.offers.get(offerId);
+        if (offer) offers.push(offer);
+      }
+    }
+    const kept = this.frameworkTexts.get(framework);
+    const used = sumText(kept?.used, 'allocated_resources', usage ? usage.usedBy(framework) : []);
+    const offered = sumText(kept?.offered, 'offered_resources', usage ? usage.offeredTo(framework) : []);
+    const sameOffers = kept !== undefined && kept.offers.length === offers.length && kept.offers.every((offer, i) => offer === offers[i]);
+    if (kept && sameOffers && kept.info === framework.info && kept.connected === connected && kept.reregisteredAtMs === framework.reregisteredAtMs
+      && kept.unregisteredAtMs === framework.unregisteredAtMs && kept.used === used && kept.offered === offered) {
+      return kept.json;
+    }
+    // An offer's text follows its agent's info, which changes only when the agent reregisters; its
+    // offers were rescinded when it disconnected, so the same offers mean the same text.
+    const offersText = kept && sameOffers ? kept.offersText : offers.length > 0 ? `,"offers":[${offers.map((offer) => this.offerJson(offer)).join(',')}]` : '';
+    const json = `{"framework_info":${JSON.stringify(frameworkInfoMessage(framework.info))},"active":${connected},"connected":${connected},"recovered":false`
+      + `,"registered_time":${timeInfoJson(framework.registeredAtMs)}`
+      + (framework.reregisteredAtMs !== null ? `,"reregistered_time":${timeInfoJson(framework.reregisteredAtMs)}` : '')
+      + (framework.unregisteredAtMs !== null ? `,"unregistered_time":${timeInfoJson(framework.unregisteredAtMs)}` : '')
+      + offersText + used.text + offered.text + '}';
+    this.frameworkTexts.set(framework, {
+      info: framework.info, connected, reregisteredAtMs: framework.reregisteredAtMs, unregisteredAtMs: framework.unregisteredAtMs, offers, offersText, used, offered, json,
+    });
+    return json;
+  }
+
+  // ---------------------------------------------------------------- listings
+
+  /**
+   * `Response.GetAgents`: registered agents. `recovered_agents` (agents in the registry that have
+   * not reregistered since a failover) is always empty: Meridian's registry does not keep agents.
+   */
+  writeAgents(out: JsonChunks, usage: Usage = new ClusterUsage(this.core)): void {
+    const texts: string[] = [];
+    for (const agent of this.core.agents.values()) texts.push(this.agentJson(agent, usage));
+    out.push('{');
+    this.agentBlocks.writeList(out, 'agents', texts);
+    out.push('}');
+  }
+
+  /** `Response.GetFrameworks`: subscribed (or failing over) frameworks and the bounded history of removed ones. */
+  writeFrameworks(out: JsonChunks, usage: Usage = new ClusterUsage(this.core)): void {
+    const live: string[] = [];
+    for (const framework of this.core.frameworks.values()) live.push(this.frameworkJson(framework, usage));
+    const completed = this.core.completedFrameworks.map((framework) => this.frameworkJson(framework, null));
+    out.push('{');
+    const any = this.frameworkBlocks.writeList(out, 'frameworks', live);
+    if (any && completed.length > 0) out.push(',');
+    this.completedFrameworkBlocks.writeList(out, 'completed_frameworks', completed);
+    out.push('}');
+  }
+
+  /** `Response.GetExecutors`: the executors of subscribed frameworks, with the agent each runs on. */
+  writeExecutors(out: JsonChunks): void {
+    const executors: Array<{ executor_info: ExecutorInfo; agent_id: { value: string } }> = [];
+    for (const framework of this.core.frameworks.values()) {
+      for (const [agentId, byId] of framework.executors) {
+        for (const executor of byId.values()) {
+          const { resources, ...rest } = executor;
+          const converted = toEndpointFormat(resources ?? []);
+          executors.push({ executor_info: { ...rest, ...(converted.length > 0 ? { resources: converted } : {}) }, agent_id: { value: agentId } });
+        }
+      }
+    }
+    out.push(`{${listField('executors', executors, '')}}`);
+  }
+
+  /**
+   * `Response.GetTasks`: `tasks` are launched and not yet completed (a terminal one stays until the
+   * framework acknowledges its last update), `unreachable_tasks` are on unreachable agents, and
+   * `completed_tasks` the bounded history, removed frameworks' included. Nothing waits in the
+   * master before its launch, so `pending_tasks` is always empty.
+   */
+  writeTasks(out: JsonChunks): void {
+    const live = [...this.core.frameworks.values()];
+    const lists: Array<[string, TaskListKind, FrameworkRecord[]]> = [
+      ['tasks', 'live', live.filter((framework) => framework.tasks.size > 0)],
+      ['unreachable_tasks', 'unreachable', live.filter((framework) => framework.unreachableTasks.size > 0)],
+      ['completed_tasks', 'completed', [...live, ...this.core.completedFrameworks].filter((framework) => framework.completedTasks.length > 0)],
+    ];
+    out.push('{');
+    let fields = 0;
+    for (const [key, kind, frameworks] of lists) {
+      if (frameworks.length === 0) continue;
+      out.push(fields++ > 0 ? ',' : '');
+      writeList(out, key, frameworks, (framework) => out.pushBuffer(this.taskListBuffer(framework, kind)));
+    }
+    out.push('}');
+  }
+
+  /** `Response.GetState`: the four listings, read at one moment (nothing runs between the parts). */
+  writeState(out: JsonChunks): void {
+    const usage = new ClusterUsage(this.core);
+    out.push('{"get_tasks":');
+    this.writeTasks(out);
+    out.push(',"get_executors":');
+    this.writeExecutors(out);
+    out.push(',"get_frameworks":');
+    this.writeFrameworks(out, usage);
+    out.push(',"get_agents":');
+    this.writeAgents(out, usage);
+    out.push('}');
+  }
+
+  /** A whole answer `{"type": T, "<body key>": …}` as Buffers. */
+  answer(type: string, bodyKey: string, write: (out: JsonChunks) => void): Buffer[] {
+    const out = new JsonChunks();
+    out.push(`{"type":${JSON.stringify(type)},${JSON.stringify(bodyKey)}:`);
+    write(out);
+    out.push('}');
+    return out.end();
+  }
+}
+
+type TaskListKind = 'live' | 'unreachable' | 'completed';
+
+function tasksOf(framework: FrameworkRecord, kind: TaskListKind): Task[] {
+  if (kind === 'completed') return framework.completedTasks.slice();
+  const tasks: Task[] = [];
+  for (const record of (kind === 'live' ? framework.tasks : framework.unreachableTasks).values()) tasks.push(record.task);
+  return tasks;
+}
+
+/** Whether the text kept for a task was made from it as it is now. */
+function isCurrent(kept: TaskText | undefined, task: Task): kept is TaskText {
+  return kept !== undefined && kept.state === task.state && kept.statusUpdateState === task.status_update_state
+    && kept.statusUpdateUuid === task.status_update_uuid && kept.statusCount === task.statuses.length
+    && kept.lastStatus === task.statuses[task.statuses.length - 1];
+}
+
 /** An outstanding offer as listed under its framework (mesos.proto `Offer`). */
 function offerMessage(offer: OfferRecord, agent: AgentRecord | undefined): Offer {
   const hostname = agent?.info.hostname ?? '';
+  const attributes = agent?.info.attributes ?? [];
   return {
     id: { value: offer.id },
     framework_id: { value: offer.frameworkId },
@@ -184,94 +621,7 @@ function offerMessage(offer: OfferRecord, agent: AgentRecord | undefined): Offer
     ...(agent?.info.domain ? { domain: agent.info.domain } : {}),
     allocation_info: { role: offer.role },
     resources: toEndpointFormat(offer.resources),
-    ...repeated('attributes', agent?.info.attributes ?? []),
-  };
-}
-
-/**
- * `Response.GetFrameworks.Framework`. A framework is active and connected while its scheduler is
- * subscribed (Meridian has no other deactivation); a completed one is neither.
- */
-export function frameworkMessage(core: MasterCore, framework: FrameworkRecord, usage: Usage | null): Json {
-  const connected = usage !== null && framework.connectionId !== null;
-  const offers: Offer[] = [];
-  if (usage !== null) {
-    for (const offerId of framework.offers) {
-      const offer = core.offers.get(offerId);
-      if (offer) offers.push(offerMessage(offer, core.agents.get(offer.agentId)));
-    }
-  }
-  return {
-    framework_info: frameworkInfoMessage(framework.info),
-    active: connected,
-    connected,
-    recovered: false,
-    registered_time: timeInfo(framework.registeredAtMs),
-    ...(framework.reregisteredAtMs !== null ? { reregistered_time: timeInfo(framework.reregisteredAtMs) } : {}),
-    ...(framework.unregisteredAtMs !== null ? { unregistered_time: timeInfo(framework.unregisteredAtMs) } : {}),
-    ...repeated('offers', offers),
-    ...repeated('allocated_resources', usage ? toEndpointFormat(usage.usedBy(framework)) : []),
-    ...repeated('offered_resources', usage ? toEndpointFormat(usage.offeredTo(framework)) : []),
-  };
-}
-
-/** `Response.GetFrameworks`: subscribed (or failing over) frameworks and the bounded history of removed ones. */
-export function getFrameworks(core: MasterCore, usage: Usage = new ClusterUsage(core)): Json {
-  const frameworks: Json[] = [];
-  for (const framework of core.frameworks.values()) frameworks.push(frameworkMessage(core, framework, usage));
-  const completed = core.completedFrameworks.map((framework) => frameworkMessage(core, framework, null));
-  return { ...repeated('frameworks', frameworks), ...repeated('completed_frameworks', completed) };
-}
-
-// ---------------------------------------------------------------- executors and tasks
-
-/** `Response.GetExecutors`: the executors of subscribed frameworks, with the agent each runs on. */
-export function getExecutors(core: MasterCore): Json {
-  const executors: Json[] = [];
-  for (const framework of core.frameworks.values()) {
-    for (const [agentId, byId] of framework.executors) {
-      for (const executor of byId.values()) {
-        executors.push({ executor_info: { ...executor, ...repeated('resources', toEndpointFormat(executor.resources ?? [])) }, agent_id: { value: agentId } });
-      }
-    }
-  }
-  return { ...repeated('executors', executors) };
-}
-
-/** A `Task` as the Operator API shows it: resources in the endpoint format. */
-export function taskMessage(task: Task): Task {
-  return { ...task, resources: toEndpointFormat(task.resources) };
-}
-
-/**
- * `Response.GetTasks`: `tasks` are launched and not yet completed (a terminal one stays until the
- * framework acknowledges its last update), `unreachable_tasks` are on unreachable agents, and
- * `completed_tasks` the bounded history, removed frameworks' included. Nothing waits in the master
- * before its launch, so `pending_tasks` is always empty.
- */
-export function getTasks(core: MasterCore): Json {
-  const tasks: Task[] = [];
-  const unreachable: Task[] = [];
-  const completed: Task[] = [];
-  for (const framework of core.frameworks.values()) {
-    for (const record of framework.tasks.values()) tasks.push(taskMessage(record.task));
-    for (const record of framework.unreachableTasks.values()) unreachable.push(taskMessage(record.task));
-    for (const task of framework.completedTasks) completed.push(taskMessage(task));
-  }
-  for (const framework of core.completedFrameworks) {
-    for (const task of framework.completedTasks) completed.push(taskMessage(task));
-  }
-  return { ...repeated('tasks', tasks), ...repeated('unreachable_tasks', unreachable), ...repeated('completed_tasks', completed) };
-}
-
-/** `Response.GetState`: the four listings above, read at one moment. */
-export function getState(core: MasterCore): Json {
-  const usage = new ClusterUsage(core);
-  return {
-    get_tasks: getTasks(core),
-    get_executors: getExecutors(core),
-    get_frameworks: getFrameworks(core, usage),
-    get_agents: getAgents(core, usage),
+    ...(attributes.length > 0 ? { attributes } : {}),
   };
 }
 
@@ -283,7 +633,7 @@ export function getState(core: MasterCore): Json {
  * allocated or offered, sorted by name. `resources` is what is allocated (used) and offered to
  * the role itself, as Mesos counts it.
  */
-export function getRoles(core: MasterCore): Json {
+export function getRoles(core: MasterCore): Record<string, unknown> {
   const names = new Set<string>();
   const frameworksOf = new Map<string, Array<{ value: string }>>();
   for (const framework of core.frameworks.values()) {
@@ -306,7 +656,9 @@ export function getRoles(core: MasterCore): Json {
       const role = resource.allocation_info?.role;
       if (role === undefined) continue;
       names.add(role);
-      push(allocated, role, [resource]);
+      const list = allocated.get(role);
+      if (list) list.push(resource);
+      else allocated.set(role, [resource]);
     }
   };
   for (const framework of core.frameworks.values()) {
@@ -314,16 +666,15 @@ export function getRoles(core: MasterCore): Json {
     for (const executors of framework.executors.values()) for (const executor of executors.values()) byRole(executorResources(framework, executor));
   }
   for (const offer of core.offers.values()) byRole(offer.resources);
-  const roles = [...names].sort().map((name) => ({
-    name,
-    weight: weights.get(name) ?? 1,
-    ...repeated('frameworks', frameworksOf.get(name) ?? []),
-    ...repeated('resources', toEndpointFormat(addAll([], allocated.get(name) ?? []))),
-  }));
-  return { ...repeated('roles', roles) };
+  const roles = [...names].sort().map((name) => {
+    const frameworks = frameworksOf.get(name) ?? [];
+    const resources = toEndpointFormat(sumResources(allocated.get(name) ?? []));
+    return { name, weight: weights.get(name) ?? 1, ...(frameworks.length > 0 ? { frameworks } : {}), ...(resources.length > 0 ? { resources } : {}) };
+  });
+  return roles.length > 0 ? { roles } : {};
 }
 
 /** `Response.GetMaster`: the MasterInfo frameworks get, and when this master started and was elected (seconds). */
-export function getMaster(core: MasterCore, identity: MasterIdentity): Json {
+export function getMaster(core: MasterCore, identity: MasterIdentity): Record<string, unknown> {
   return { master_info: core.options.masterInfo, start_time: identity.startTimeMs / 1000, elected_time: identity.electedTimeMs / 1000 };
 }

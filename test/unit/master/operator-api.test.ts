@@ -22,7 +22,7 @@ import { MasterShell } from '../../../src/master/shell/master-shell.js';
 import { masterMetricsSnapshot } from '../../../src/master/shell/metrics.js';
 import { OperatorApi } from '../../../src/master/shell/operator-api.js';
 import { OperatorEvents } from '../../../src/master/shell/operator-events.js';
-import { getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks } from '../../../src/master/shell/operator-state.js';
+import { getRoles, JsonChunks, OperatorStateWriter } from '../../../src/master/shell/operator-state.js';
 import { WeightsStore } from '../../../src/master/shell/weights-store.js';
 import { Harness, makeCore, parseSimple } from './harness.js';
 
@@ -50,7 +50,8 @@ function operatorServer(withStore = true, serverLogger = logger): OperatorServer
   const shell = new MasterShell(makeCore(), new ManualClock(), serverLogger, { heartbeatIntervalMs: 15_000, allocationIntervalMs: 1000, agentPingTimeoutMs: 15_000 });
   const app = createHttpServer(serverLogger);
   const identity = { version: '1.11.0', buildDate: '', startTimeMs: 1_000, electedTimeMs: 2_000, pid: 'master@127.0.0.1:5050', hostname: 'm1', flags: {} };
-  const events = new OperatorEvents(shell.core, shell.metrics, { heartbeatIntervalMs: 15_000 });
+  const stateWriter = new OperatorStateWriter(shell.core);
+  const events = new OperatorEvents(shell.core, stateWriter, shell.metrics, { heartbeatIntervalMs: 15_000 });
   shell.stateObserver = events;
   const api = new OperatorApi(shell, serverLogger, {
     weightsStore: withStore ? new WeightsStore(file) : null,
@@ -60,6 +61,7 @@ function operatorServer(withStore = true, serverLogger = logger): OperatorServer
     flags: { port: 5050, offer_timeout: 60_000, log_level: 'info', allocation_interval: 1000 },
     flagSpecs: MASTER_FLAGS,
     metrics: () => masterMetricsSnapshot({ core: shell.core, shell: shell.metrics, startTimeMs: 1_000 }, 5_000),
+    stateWriter,
     events,
   });
   api.registerRoutes(app);
@@ -288,13 +290,19 @@ test('GET_STATE, GET_AGENTS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS and GET_RO
   const { app, shell } = server;
   withRunningTask(server);
   const core = shell.core;
+  const writer = new OperatorStateWriter(core);
+  const written = (write: (out: JsonChunks) => void): Json => {
+    const out = new JsonChunks();
+    write(out);
+    return JSON.parse(Buffer.concat(out.end()).toString('utf8')) as Json;
+  };
   const state = await answer(app, { type: 'GET_STATE' });
-  assert.deepEqual(state.get_state, JSON.parse(JSON.stringify(getState(core))));
+  assert.deepEqual(state.get_state, written((out) => writer.writeState(out)));
   assert.equal(state.get_state.get_tasks.tasks[0].state, 'TASK_RUNNING');
-  assert.deepEqual((await answer(app, { type: 'GET_AGENTS' })).get_agents, JSON.parse(JSON.stringify(getAgents(core))));
-  assert.deepEqual((await answer(app, { type: 'GET_FRAMEWORKS' })).get_frameworks, JSON.parse(JSON.stringify(getFrameworks(core))));
-  assert.deepEqual((await answer(app, { type: 'GET_EXECUTORS' })).get_executors, JSON.parse(JSON.stringify(getExecutors(core))));
-  assert.deepEqual((await answer(app, { type: 'GET_TASKS' })).get_tasks, JSON.parse(JSON.stringify(getTasks(core))));
+  assert.deepEqual((await answer(app, { type: 'GET_AGENTS' })).get_agents, written((out) => writer.writeAgents(out)));
+  assert.deepEqual((await answer(app, { type: 'GET_FRAMEWORKS' })).get_frameworks, written((out) => writer.writeFrameworks(out)));
+  assert.deepEqual((await answer(app, { type: 'GET_EXECUTORS' })).get_executors, written((out) => writer.writeExecutors(out)));
+  assert.deepEqual((await answer(app, { type: 'GET_TASKS' })).get_tasks, written((out) => writer.writeTasks(out)));
   const roles = (await answer(app, { type: 'GET_ROLES' })).get_roles;
   assert.deepEqual(roles, JSON.parse(JSON.stringify(getRoles(core))));
   assert.deepEqual(roles.roles.map((r: Json) => r.name), ['eng']);

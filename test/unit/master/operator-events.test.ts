@@ -13,14 +13,16 @@ import type { AgentId, FrameworkId } from '../../../src/common/ids.js';
 import type { Effect } from '../../../src/master/core/types.js';
 import { MasterShellMetrics } from '../../../src/master/shell/metrics.js';
 import { OperatorEvents } from '../../../src/master/shell/operator-events.js';
+import { OperatorStateWriter } from '../../../src/master/shell/operator-state.js';
 import { agentEvents, frameworkEvents, Harness, makeCore, parseSimple, updatesIn } from './harness.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** The events a subscriber would get for these effects. */
 function eventsOf(h: Harness, effects: readonly Effect[]): Json[] {
-  const events = new OperatorEvents(h.core, new MasterShellMetrics(), { heartbeatIntervalMs: 15_000 });
-  return effects.flatMap((effect) => (effect.kind === 'state-changed' ? [events.eventOf(effect.change)] : [])).filter((e): e is Json => e !== null);
+  const events = new OperatorEvents(h.core, new OperatorStateWriter(h.core), new MasterShellMetrics(), { heartbeatIntervalMs: 15_000 });
+  const texts = effects.flatMap((effect) => (effect.kind === 'state-changed' ? [events.eventJson(effect.change)] : []));
+  return texts.filter((text): text is string => text !== null).map((text) => JSON.parse(text) as Json);
 }
 
 const types = (events: Json[]) => events.map((event) => event.type);

@@ -8,16 +8,32 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Resource } from '../../../src/api/mesos.js';
+import type { ReservationInfo, Resource } from '../../../src/api/mesos.js';
 import type { AgentId, FrameworkId } from '../../../src/common/ids.js';
+import fc from 'fast-check';
+import { addAll } from '../../../src/allocator/resource-math.js';
+import type { MasterCore } from '../../../src/master/core/master-core.js';
 import {
-  ClusterUsage, getAgents, getFrameworks, getMaster, getRoles, getState, getTasks, RecordUsage,
+  ClusterUsage, getMaster, getRoles, JsonChunks, OperatorStateWriter, RecordUsage, sumResourceLists, sumResources, type ResourceLists,
 } from '../../../src/master/shell/operator-state.js';
 import { Harness, parseSimple } from './harness.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** What `write` writes, parsed. */
+function parsed(write: (out: JsonChunks) => void): Json {
+  const out = new JsonChunks();
+  write(out);
+  return JSON.parse(Buffer.concat(out.end()).toString('utf8')) as Json;
+}
+const getState = (core: MasterCore, writer = new OperatorStateWriter(core)) => parsed((out) => writer.writeState(out));
+const getAgents = (core: MasterCore) => parsed((out) => new OperatorStateWriter(core).writeAgents(out));
+const getFrameworks = (core: MasterCore) => parsed((out) => new OperatorStateWriter(core).writeFrameworks(out));
+const getTasks = (core: MasterCore, writer = new OperatorStateWriter(core)) => parsed((out) => writer.writeTasks(out));
+
 const sorted = (list: readonly Resource[]) => [...list].sort((a, b) => a.name.localeCompare(b.name));
+/** The sum of resource lists, in a stable order. */
+const sum = (lists: ResourceLists) => sorted(sumResourceLists(lists)).map((r) => JSON.stringify(r, Object.keys(r).sort()));
 
 /** One agent running t1 (1 cpu, 128 MB) for framework `web` in role eng; the rest of the agent is offered. */
 function runningCluster(): { h: Harness; agentId: AgentId; frameworkId: FrameworkId } {
@@ -40,7 +56,7 @@ test('an empty master: every listing is an empty message, as protobuf leaves emp
 
 test('GET_STATE: an agent, a framework and its running task', () => {
   const { h, agentId, frameworkId } = runningCluster();
-  const state = getState(h.core) as Json;
+  const state = getState(h.core);
 
   const [agent, ...otherAgents] = state.get_agents.agents;
   assert.equal(otherAgents.length, 0);
@@ -96,9 +112,9 @@ test('GET_STATE: an agent, a framework and its running task', () => {
 test('GET_TASKS: a finished and acknowledged task is completed; a torn-down framework keeps its tasks there; unreachable ones apart', () => {
   const { h, agentId, frameworkId } = runningCluster();
   h.agentUpdate(agentId, frameworkId, 't1', 'TASK_FINISHED', 'u2');
-  assert.deepEqual((getTasks(h.core) as Json).tasks.map((t: Json) => t.state), ['TASK_FINISHED'], 'listed until acknowledged');
+  assert.deepEqual(getTasks(h.core).tasks.map((t: Json) => t.state), ['TASK_FINISHED'], 'listed until acknowledged');
   h.call(frameworkId, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: agentId }, task_id: { value: 't1' }, uuid: 'u2' } });
-  const acknowledged = getTasks(h.core) as Json;
+  const acknowledged = getTasks(h.core);
   assert.equal(acknowledged.tasks, undefined);
   assert.deepEqual(acknowledged.completed_tasks.map((t: Json) => [t.task_id.value, t.state]), [['t1', 'TASK_FINISHED']]);
 
@@ -113,15 +129,15 @@ test('GET_TASKS: a finished and acknowledged task is completed; a torn-down fram
     h.step({ kind: 'ping-tick' });
     h.step({ kind: 'agent-call', agentId, call: { type: 'PONG' } }); // a1 answers, a2 does not
   }
-  const partitioned = getTasks(h.core) as Json;
+  const partitioned = getTasks(h.core);
   assert.deepEqual(partitioned.unreachable_tasks.map((t: Json) => [t.task_id.value, t.state]), [['p1', 'TASK_UNREACHABLE']]);
-  assert.deepEqual((getAgents(h.core) as Json).agents.map((a: Json) => a.agent_info.id.value), [agentId], 'the unreachable agent is not listed');
+  assert.deepEqual(getAgents(h.core).agents.map((a: Json) => a.agent_info.id.value), [agentId], 'the unreachable agent is not listed');
 
   h.step({ kind: 'teardown-framework', frameworkId: paId });
-  const frameworks = getFrameworks(h.core) as Json;
+  const frameworks = getFrameworks(h.core);
   assert.deepEqual(frameworks.completed_frameworks.map((f: Json) => [f.framework_info.name, f.active, f.connected]), [['pa', false, false]]);
   assert.ok(frameworks.completed_frameworks[0].unregistered_time.nanoseconds > 0);
-  const afterTeardown = getTasks(h.core) as Json;
+  const afterTeardown = getTasks(h.core);
   assert.equal(afterTeardown.unreachable_tasks, undefined);
   assert.deepEqual(afterTeardown.completed_tasks.map((t: Json) => [t.task_id.value, t.state]), [['t1', 'TASK_FINISHED'], ['p1', 'TASK_KILLED']]);
 });
@@ -144,15 +160,15 @@ test('one pass over the cluster agrees with asking record by record (tasks, exec
   const bulk = new ClusterUsage(h.core);
   const single = new RecordUsage(h.core);
   for (const agent of h.core.agents.values()) {
-    assert.deepEqual(sorted(bulk.usedOn(agent)), sorted(single.usedOn(agent)), `used on ${agent.id}`);
-    assert.deepEqual(sorted(bulk.offeredOn(agent.id)), sorted(single.offeredOn(agent.id)), `offered on ${agent.id}`);
+    assert.deepEqual(sum(bulk.usedOn(agent)), sum(single.usedOn(agent)), `used on ${agent.id}`);
+    assert.deepEqual(sum(bulk.offeredOn(agent.id)), sum(single.offeredOn(agent.id)), `offered on ${agent.id}`);
   }
   for (const framework of h.core.frameworks.values()) {
-    assert.deepEqual(sorted(bulk.usedBy(framework)), sorted(single.usedBy(framework)), `used by ${framework.id}`);
-    assert.deepEqual(sorted(bulk.offeredTo(framework)), sorted(single.offeredTo(framework)), `offered to ${framework.id}`);
-    assert.ok(single.usedBy(framework).length > 0, 'each framework runs something');
+    assert.deepEqual(sum(bulk.usedBy(framework)), sum(single.usedBy(framework)), `used by ${framework.id}`);
+    assert.deepEqual(sum(bulk.offeredTo(framework)), sum(single.offeredTo(framework)), `offered to ${framework.id}`);
+    assert.ok(sum(single.usedBy(framework)).length > 0, 'each framework runs something');
   }
-  assert.ok([a1, a2].every((id) => single.usedOn(h.core.agents.get(id)!).length > 0));
+  assert.ok([a1, a2].every((id) => sum(single.usedOn(h.core.agents.get(id)!)).length > 0));
   assert.deepEqual(new Set([web, batch]).size, 2);
 });
 
@@ -178,4 +194,73 @@ test('GET_MASTER: the MasterInfo and start and election times in seconds', () =>
   const h = new Harness();
   const identity = { version: '1.11.0', buildDate: '', startTimeMs: 1_500, electedTimeMs: 2_250, pid: 'master@m1:5050', hostname: 'm1', flags: {} };
   assert.deepEqual(getMaster(h.core, identity), { master_info: h.core.options.masterInfo, start_time: 1.5, elected_time: 2.25 });
+});
+
+test('a task\'s text is kept between requests and written anew when the task changes', () => {
+  const { h, agentId, frameworkId } = runningCluster();
+  const writer = new OperatorStateWriter(h.core);
+  const first = getState(h.core, writer);
+  assert.deepEqual(getState(h.core, writer), first, 'the same answer from the kept text');
+  h.agentUpdate(agentId, frameworkId, 't1', 'TASK_FINISHED', 'u2');
+  const [task] = getTasks(h.core, writer).tasks;
+  assert.equal(task.state, 'TASK_FINISHED');
+  assert.equal(task.status_update_uuid, 'u2');
+  assert.deepEqual(task.statuses.map((s: Json) => s.state), ['TASK_RUNNING', 'TASK_FINISHED']);
+});
+
+test('sumResources sums as addAll does (property: random scalars with roles and reservations, ranges, sets)', () => {
+  const stacks: Array<ReservationInfo[] | undefined> = [undefined, [{ type: 'STATIC', role: 'eng' }], [{ type: 'DYNAMIC', role: 'eng', principal: 'p' }]];
+  const reservation = fc.constantFrom(...stacks);
+  const scalarEntry = fc.record({
+    name: fc.constantFrom('cpus', 'mem', 'gpus'),
+    amount: fc.integer({ min: 1, max: 4000 }),
+    role: fc.constantFrom(undefined, 'eng', 'ops'),
+    reservations: reservation,
+  }).map(({ name, amount, role, reservations }): Resource => ({
+    name, type: 'SCALAR', scalar: { value: amount / 1000 }, ...(reservations ? { reservations } : {}), ...(role ? { allocation_info: { role } } : {}),
+  }));
+  const rangeEntry = fc.integer({ min: 31000, max: 31100 }).map((port): Resource => ({ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: port, end: port + 2 }] }, allocation_info: { role: 'eng' } }));
+  const canonical = (list: readonly Resource[]) => list.map((r) => JSON.stringify(r, Object.keys(r).sort())).sort();
+  fc.assert(fc.property(fc.array(fc.oneof(scalarEntry, scalarEntry, rangeEntry), { maxLength: 40 }), (parts) => {
+    assert.deepEqual(canonical(sumResources(parts)), canonical(addAll([], parts)));
+  }), { numRuns: 300 });
+});
+
+test('kept texts never go stale: after every change, a writer that kept its texts writes what a fresh one writes', () => {
+  const h = new Harness();
+  const kept = new OperatorStateWriter(h.core);
+  const check = (what: string) => {
+    const fresh = new OperatorStateWriter(h.core);
+    assert.deepEqual(getState(h.core, kept), getState(h.core, fresh), what);
+    assert.deepEqual(getAgents(h.core), parsed((out) => kept.writeAgents(out)), `${what}: agents`);
+  };
+  check('empty');
+  const a1 = h.addAgent('cpus:4;mem:1024', 'a1');
+  check('an agent');
+  const web = h.subscribe('web', { role: 'eng', failover_timeout: 60 });
+  const batch = h.subscribe('batch', { role: 'ops', capabilities: [{ type: 'PARTITION_AWARE' }] });
+  check('two frameworks');
+  const offers = h.allocate();
+  check('offers out');
+  for (const [i, offer] of offers.entries()) h.launch(offer.framework_id.value as FrameworkId, offer, [{ id: `t${i}`, resources: parseSimple('cpus:1;mem:64') }]);
+  check('tasks launched, leftovers declined');
+  h.agentUpdate(a1, web.frameworkId, 't0', 'TASK_RUNNING', 'r0');
+  check('a task running');
+  const a2 = h.addAgent('cpus:2;mem:512', 'a2');
+  h.nowMs += 6_000;
+  h.allocate();
+  check('a second agent, offered');
+  h.agentUpdate(a1, web.frameworkId, 't0', 'TASK_FINISHED', 'f0');
+  check('a task finished');
+  h.call(web.frameworkId, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: a1 }, task_id: { value: 't0' }, uuid: 'f0' } });
+  check('acknowledged: completed');
+  h.step({ kind: 'framework-disconnected', frameworkId: web.frameworkId, connectionId: web.connectionId });
+  check('a framework disconnected');
+  h.step({ kind: 'update-weights', weights: [{ role: 'eng', weight: 2 }] });
+  h.step({ kind: 'reserve-resources', agentId: a2, source: [], resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC', role: 'ops' }] }] });
+  check('a reservation');
+  h.step({ kind: 'mark-agent-gone', agentId: a1 });
+  check('an agent gone');
+  h.step({ kind: 'teardown-framework', frameworkId: batch.frameworkId });
+  check('a framework torn down');
 });
