@@ -7,13 +7,15 @@
  * repeated field left out, times as `TimeInfo` (`{"nanoseconds": ...}`), and resources in the
  * endpoint format (the pre-refinement `role`/`reservation` beside the `reservations` stack).
  *
- * GET_STATE must answer within a second on 20,000 agents and 200,000 tasks, some hundreds of MB.
- * So (1) what several parts need — what each agent and framework uses and is offered — is
- * gathered in one pass over tasks, executors and offers (`ClusterUsage`), summing plain scalars
- * without the general resource arithmetic; (2) the text of each task is kept between requests
- * and written again while the task is unchanged (the core changes a task only in its state and
- * statuses; see `taskVersion`); (3) the answer is a list of Buffers, never one string, since V8
- * caps a string at about 512 MB.
+ * GET_STATE must answer within a second on 20,000 agents and 200,000 tasks, some 220 MB. So
+ * (1) what several parts need — what each agent and framework uses and is offered — is gathered
+ * in one pass over tasks, executors and offers (`ClusterUsage`) as the records' own resource
+ * lists, summed with a fast path for plain scalars; (2) from one request to the next nearly all
+ * of the answer is the same, so `OperatorStateWriter` keeps what it wrote with what it was made
+ * of, judged by identity (the core replaces a record's info, resources and lists rather than
+ * editing them, and changes a task only in its state and statuses): each task's text, each
+ * framework's task lists encoded, agents and frameworks as text in encoded blocks; (3) the answer
+ * is a list of Buffers, never one string, since V8 caps a string at about 512 MB.
  */
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Resource, Task, TaskStatus } from '../../api/mesos.js';
 import { isTerminalTaskState } from '../../api/mesos.js';
@@ -385,14 +387,18 @@ interface TaskText {
 }
 
 /**
- * Writes the v1 state, keeping the text of each task (and of each agent's info and totals, which
- * the core replaces rather than edits) between requests.
+ * Writes the v1 state, keeping between requests what it wrote with what each piece was made of,
+ * and writing a piece again only when that changed. One writer serves the Operator API's calls
+ * and its event streams, so they share what is kept.
  */
 export class OperatorStateWriter {
   private readonly taskTexts = new WeakMap<Task, TaskText>();
   /** Per framework record, its task lists (live, unreachable, completed) as encoded text. */
   private readonly taskListTexts = new WeakMap<FrameworkRecord, Record<TaskListKind, TaskListText | undefined>>();
   private readonly agentTexts = new WeakMap<AgentRecord, AgentText>();
+  /** An agent's info and total as text: the core replaces them rather than editing them, and they change far less often than its offers. */
+  private readonly agentInfoTexts = new WeakMap<AgentInfo, string>();
+  private readonly totalTexts = new WeakMap<readonly Resource[], string>();
   private readonly frameworkTexts = new WeakMap<FrameworkRecord, FrameworkText>();
   private readonly offerTexts = new WeakMap<OfferRecord, { agentInfo: AgentInfo | undefined; remoteIp: string | undefined; json: string }>();
 
@@ -447,11 +453,20 @@ export class OperatorStateWriter {
       && kept.remoteIp === agent.remoteIp && kept.reregisteredAtMs === agent.reregisteredAtMs && kept.used === used && kept.offered === offered) {
       return kept.json;
     }
-    const info = JSON.stringify({ ...agent.info, ...(agent.info.resources ? { resources: toEndpointFormat(fromWireFormat(agent.info.resources)) } : {}) });
+    let info = this.agentInfoTexts.get(agent.info);
+    if (info === undefined) {
+      info = JSON.stringify({ ...agent.info, ...(agent.info.resources ? { resources: toEndpointFormat(fromWireFormat(agent.info.resources)) } : {}) });
+      this.agentInfoTexts.set(agent.info, info);
+    }
+    let total = this.totalTexts.get(agent.total);
+    if (total === undefined) {
+      total = resourcesField('total_resources', agent.total);
+      this.totalTexts.set(agent.total, total);
+    }
     const json = `{"agent_info":${info},"active":${active},"version":${JSON.stringify(agent.version)}`
       + `,"pid":${JSON.stringify(`slave(1)@${agent.remoteIp}:${agent.info.port ?? 5051}`)},"registered_time":${timeInfoJson(agent.registeredAtMs)}`
       + (agent.reregisteredAtMs !== null ? `,"reregistered_time":${timeInfoJson(agent.reregisteredAtMs)}` : '')
-      + resourcesField('total_resources', agent.total) + used.text + offered.text + `,"capabilities":${AGENT_CAPABILITIES}}`;
+      + total + used.text + offered.text + `,"capabilities":${AGENT_CAPABILITIES}}`;
     this.agentTexts.set(agent, {
       info: agent.info, total: agent.total, active, version: agent.version, remoteIp: agent.remoteIp, reregisteredAtMs: agent.reregisteredAtMs, used, offered, json,
     });
