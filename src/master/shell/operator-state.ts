@@ -108,9 +108,15 @@ class BlockCache {
   }
 }
 
-/** One framework's tasks of one kind as encoded text (`task,task,…`), and the tasks it was made of. */
+/**
+ * One framework's tasks of one kind as encoded text (`task,task,…`): the tasks it was made of,
+ * each as it was then, and where each one's text starts. A task's text is kept only here, so a
+ * large state is held once.
+ */
 interface TaskListText {
   tasks: Task[];
+  versions: TaskVersion[];
+  starts: number[];
   buffer: Buffer;
 }
 
@@ -377,14 +383,21 @@ function sumText(kept: SumText | undefined, key: string, lists: ResourceLists): 
 }
 
 /** What a task's text depends on beyond what never changes: the core edits only these in place. */
-interface TaskText {
+interface TaskVersion {
   state: Task['state'];
   statusUpdateState: Task['status_update_state'];
   statusUpdateUuid: Task['status_update_uuid'];
   statusCount: number;
   lastStatus: TaskStatus | undefined;
-  json: string;
 }
+
+const versionOf = (task: Task): TaskVersion => ({
+  state: task.state,
+  statusUpdateState: task.status_update_state,
+  statusUpdateUuid: task.status_update_uuid,
+  statusCount: task.statuses.length,
+  lastStatus: task.statuses[task.statuses.length - 1],
+});
 
 /**
  * Writes the v1 state, keeping between requests what it wrote with what each piece was made of,
@@ -392,7 +405,6 @@ interface TaskText {
  * and its event streams, so they share what is kept.
  */
 export class OperatorStateWriter {
-  private readonly taskTexts = new WeakMap<Task, TaskText>();
   /** Per framework record, its task lists (live, unreachable, completed) as encoded text. */
   private readonly taskListTexts = new WeakMap<FrameworkRecord, Record<TaskListKind, TaskListText | undefined>>();
   private readonly agentTexts = new WeakMap<AgentRecord, AgentText>();
@@ -408,35 +420,42 @@ export class OperatorStateWriter {
 
   constructor(private readonly core: MasterCore) {}
 
-  /** A `Task` (mesos.proto): as recorded, resources in the endpoint format. */
+  /** A `Task` (mesos.proto) as JSON text: as recorded, resources in the endpoint format. */
   taskJson(task: Task): string {
-    const kept = this.taskTexts.get(task);
-    if (kept && isCurrent(kept, task)) return kept.json;
-    const json = JSON.stringify({ ...task, resources: toEndpointFormat(task.resources) });
-    this.taskTexts.set(task, {
-      state: task.state,
-      statusUpdateState: task.status_update_state,
-      statusUpdateUuid: task.status_update_uuid,
-      statusCount: task.statuses.length,
-      lastStatus: task.statuses[task.statuses.length - 1],
-      json,
-    });
-    return json;
+    return taskJson(task);
   }
 
   /**
    * One framework's tasks of a kind, encoded, kept while the framework has the same tasks in the
-   * same order and none of them changed. Most of a large state is here, and little of it changes
-   * from one request to the next.
+   * same order and none of them changed; when some did, the others' text is copied from the kept
+   * one. Most of a large state is here, and little of it changes from one request to the next.
    */
   private taskListBuffer(framework: FrameworkRecord, kind: TaskListKind): Buffer {
-    const lists = this.taskListTexts.get(framework) ?? { live: undefined, unreachable: undefined, completed: undefined };
-    this.taskListTexts.set(framework, lists);
+    let lists = this.taskListTexts.get(framework);
+    if (!lists) this.taskListTexts.set(framework, (lists = { live: undefined, unreachable: undefined, completed: undefined }));
     const tasks = tasksOf(framework, kind);
     const kept = lists[kind];
-    if (kept && kept.tasks.length === tasks.length && kept.tasks.every((task, i) => task === tasks[i] && isCurrent(this.taskTexts.get(task), task))) return kept.buffer;
-    const buffer = Buffer.from(tasks.map((task) => this.taskJson(task)).join(','), 'utf8');
-    lists[kind] = { tasks, buffer };
+    if (kept && kept.tasks.length === tasks.length && kept.tasks.every((task, i) => task === tasks[i] && isCurrent(kept.versions[i], task))) return kept.buffer;
+    const keptAt = new Map<Task, number>();
+    kept?.tasks.forEach((task, i) => keptAt.set(task, i));
+    const pieces: Buffer[] = [];
+    const starts: number[] = [];
+    let bytes = 0;
+    for (const task of tasks) {
+      const i = keptAt.get(task);
+      const piece = kept && i !== undefined && isCurrent(kept.versions[i], task)
+        ? kept.buffer.subarray(kept.starts[i], i + 1 < kept.starts.length ? (kept.starts[i + 1] as number) - 1 : kept.buffer.length)
+        : Buffer.from(taskJson(task), 'utf8');
+      if (pieces.length > 0) {
+        pieces.push(COMMA);
+        bytes += 1;
+      }
+      starts.push(bytes);
+      pieces.push(piece);
+      bytes += piece.length;
+    }
+    const buffer = Buffer.concat(pieces, bytes);
+    lists[kind] = { tasks, versions: tasks.map(versionOf), starts, buffer };
     return buffer;
   }
 
@@ -616,8 +635,15 @@ function tasksOf(framework: FrameworkRecord, kind: TaskListKind): Task[] {
   return tasks;
 }
 
-/** Whether the text kept for a task was made from it as it is now. */
-function isCurrent(kept: TaskText | undefined, task: Task): kept is TaskText {
+const COMMA = Buffer.from(',');
+
+/** A `Task` (mesos.proto) as JSON text: as recorded, resources in the endpoint format. */
+function taskJson(task: Task): string {
+  return JSON.stringify({ ...task, resources: toEndpointFormat(task.resources) });
+}
+
+/** Whether text made from a task as it was (`kept`) is still true of it. */
+function isCurrent(kept: TaskVersion | undefined, task: Task): boolean {
   return kept !== undefined && kept.state === task.state && kept.statusUpdateState === task.status_update_state
     && kept.statusUpdateUuid === task.status_update_uuid && kept.statusCount === task.statuses.length
     && kept.lastStatus === task.statuses[task.statuses.length - 1];

@@ -264,3 +264,23 @@ test('kept texts never go stale: after every change, a writer that kept its text
   h.step({ kind: 'teardown-framework', frameworkId: batch.frameworkId });
   check('a framework torn down');
 });
+
+test('when one task of a framework changes, the text of the others is reused as it was', () => {
+  const h = new Harness();
+  const agentId = h.addAgent('cpus:4;mem:1024');
+  const { frameworkId } = h.subscribe('web');
+  const [offer] = h.allocate();
+  h.launch(frameworkId, offer!, ['a', 'b', 'c'].map((id) => ({ id, resources: parseSimple('cpus:0.5;mem:64') })));
+  const kept = new OperatorStateWriter(h.core);
+  assert.deepEqual(getTasks(h.core, kept).tasks.map((t: Json) => t.state), ['TASK_STAGING', 'TASK_STAGING', 'TASK_STAGING']);
+  h.agentUpdate(agentId, frameworkId, 'b', 'TASK_RUNNING', 'rb');
+  const tasks = getTasks(h.core, kept).tasks;
+  assert.deepEqual(tasks.map((t: Json) => [t.task_id.value, t.state]), [['a', 'TASK_STAGING'], ['b', 'TASK_RUNNING'], ['c', 'TASK_STAGING']]);
+  assert.deepEqual(getTasks(h.core, kept), getTasks(h.core), 'the same as written afresh');
+  h.agentUpdate(agentId, frameworkId, 'a', 'TASK_FAILED', 'fa');
+  h.call(frameworkId, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: agentId }, task_id: { value: 'a' }, uuid: 'fa' } });
+  const after = getTasks(h.core, kept);
+  assert.deepEqual(after.tasks.map((t: Json) => t.task_id.value), ['b', 'c']);
+  assert.deepEqual(after.completed_tasks.map((t: Json) => [t.task_id.value, t.state]), [['a', 'TASK_FAILED']]);
+  assert.deepEqual(after, getTasks(h.core));
+});
