@@ -11,7 +11,8 @@
  * so a fast wrong answer cannot pass. A 501 is reported as "not implemented".
  *
  * BENCH_AGENTS, BENCH_FRAMEWORKS, BENCH_TASKS_PER_AGENT and BENCH_COMPLETED_PER_AGENT change the
- * size; BENCH_CPU_PROF=<dir> writes a CPU profile of the master there.
+ * size; BENCH_ONLY=v0 (or v1) times one of the two; BENCH_CPU_PROF=<dir> writes a CPU profile of the
+ * master there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -20,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { percentile, report, type BenchResult } from './report.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 7);
+/** `v0` or `v1` times only that endpoint. */
+const ONLY = process.env.BENCH_ONLY;
 const LOAD_TIMEOUT_MS = 20 * 60_000;
 const REQUEST_TIMEOUT_MS = 120_000;
 const TARGET_MS = 1000;
@@ -136,10 +139,9 @@ async function main(): Promise<void> {
   try {
     const loaded = await loading;
     process.stdout.write(`loaded ${loaded.agents} agents, ${loaded.frameworks} frameworks, ${loaded.running} running and ${loaded.completed} completed tasks in ${(loaded.loadMs / 1000).toFixed(1)} s\n`);
-    const results = [
-      ...(await measure('GET /master/state', loaded, 'GET', '/master/state', null, countV0)),
-      ...(await measure('POST /api/v1 GET_STATE', loaded, 'POST', '/api/v1', JSON.stringify({ type: 'GET_STATE' }), countGetState)),
-    ];
+    const results: BenchResult[] = [];
+    if (ONLY !== 'v1') results.push(...(await measure('GET /master/state', loaded, 'GET', '/master/state', null, countV0)));
+    if (ONLY !== 'v0') results.push(...(await measure('POST /api/v1 GET_STATE', loaded, 'POST', '/api/v1', JSON.stringify({ type: 'GET_STATE' }), countGetState)));
     report('state', results);
   } finally {
     if (child.exitCode === null && child.signalCode === null) {

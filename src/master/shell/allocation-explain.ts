@@ -59,9 +59,10 @@ function onAllocation(core: MasterCore, clock: Clock, request: FastifyRequest, r
   return frameworkAllocationJson(result.value);
 }
 
-function onFrameworks(writer: MasterStateWriter, clock: Clock, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+async function onFrameworks(writer: MasterStateWriter, clock: Clock, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const frameworkId = singleParam(request, 'framework_id');
   if (frameworkId === null) return sendText(reply, 400, "Invalid 'framework_id': it may be given only once");
+  await writer.prepare();
   return sendJsonPieces(reply, writer.frameworks(clock.nowMs(), frameworkId));
 }
 

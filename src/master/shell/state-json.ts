@@ -63,6 +63,16 @@ export interface AgentUsage {
 
 const AGENT_CAPABILITIES = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'];
 
+/** An agent's summary fields of what its tasks and executors use. */
+export function agentUsedSummary(used: readonly Resource[]): Record<string, unknown> {
+  return { used_resources: summarize(used) };
+}
+
+/** An agent's summary fields of what it has on offer. */
+export function agentOfferedSummary(offered: readonly Resource[]): Record<string, unknown> {
+  return { offered_resources: summarize(offered) };
+}
+
 /** An agent as `/master/state-summary` shows it (Mesos' `SlaveWriter`). */
 export function agentSummaryJson(agent: AgentRecord, usage: AgentUsage): Record<string, unknown> {
   const reservations = reservationFields(agent.total);
@@ -76,8 +86,8 @@ export function agentSummaryJson(agent: AgentRecord, usage: AgentUsage): Record<
     registered_time: seconds(agent.registeredAtMs),
     ...(agent.reregisteredAtMs !== null ? { reregistered_time: seconds(agent.reregisteredAtMs) } : {}),
     resources: summarize(agent.total),
-    used_resources: summarize(usage.used),
-    offered_resources: summarize(usage.offered),
+    ...agentUsedSummary(usage.used),
+    ...agentOfferedSummary(usage.offered),
     reserved_resources: reservations.reserved_resources,
     unreserved_resources: reservations.unreserved_resources,
     active: agent.connectionId !== null,
@@ -87,6 +97,16 @@ export function agentSummaryJson(agent: AgentRecord, usage: AgentUsage): Record<
   };
 }
 
+/** An agent's fields, in full, of what its tasks and executors use. */
+export function agentUsedFull(used: readonly Resource[]): Record<string, unknown> {
+  return { used_resources_full: toEndpointFormat(used) };
+}
+
+/** An agent's fields, in full, of what it has on offer. */
+export function agentOfferedFull(offered: readonly Resource[]): Record<string, unknown> {
+  return { offered_resources_full: toEndpointFormat(offered) };
+}
+
 /** An agent as `/master/state` and `/master/slaves` show it: the summary and every resource in full. */
 export function agentJson(core: MasterCore, agent: AgentRecord, usage: AgentUsage = agentUsage(core, agent)): Record<string, unknown> {
   const reservations = reservationFields(agent.total);
@@ -94,8 +114,8 @@ export function agentJson(core: MasterCore, agent: AgentRecord, usage: AgentUsag
     ...agentSummaryJson(agent, usage),
     reserved_resources_full: reservations.reserved_resources_full,
     unreserved_resources_full: reservations.unreserved_resources_full,
-    used_resources_full: toEndpointFormat(usage.used),
-    offered_resources_full: toEndpointFormat(usage.offered),
+    ...agentUsedFull(usage.used),
+    ...agentOfferedFull(usage.offered),
   };
 }
 
@@ -105,19 +125,20 @@ export function agentUsage(core: MasterCore, agent: AgentRecord): AgentUsage {
 
 // ---------------------------------------------------------------- tasks, offers, executors
 
+// Fields are set one after another (not spread from optional objects): a cluster has hundreds of
+// thousands of tasks, and the order of setting is the order in the JSON.
+
 function statusJson(status: TaskStatus): Record<string, unknown> {
-  return {
-    state: status.state,
-    timestamp: status.timestamp ?? 0,
-    ...(status.labels ? { labels: status.labels.labels ?? [] } : {}),
-    ...(status.container_status !== undefined ? { container_status: status.container_status } : {}),
-    ...(status.healthy !== undefined ? { healthy: status.healthy } : {}),
-  };
+  const out: Record<string, unknown> = { state: status.state, timestamp: status.timestamp ?? 0 };
+  if (status.labels) out.labels = status.labels.labels ?? [];
+  if (status.container_status !== undefined) out.container_status = status.container_status;
+  if (status.healthy !== undefined) out.healthy = status.healthy;
+  return out;
 }
 
 /** A task as every v0 endpoint shows it; `role` is the role its resources are allocated to. */
 export function taskJson(task: Task, role: string | undefined): Record<string, unknown> {
-  return {
+  const out: Record<string, unknown> = {
     id: task.task_id.value,
     name: task.name,
     framework_id: task.framework_id.value,
@@ -125,13 +146,14 @@ export function taskJson(task: Task, role: string | undefined): Record<string, u
     slave_id: task.agent_id.value,
     state: task.state,
     resources: summarize(task.resources),
-    ...(role !== undefined ? { role } : {}),
-    statuses: task.statuses.map(statusJson),
-    ...(task.user !== undefined ? { user: task.user } : {}),
-    ...(task.labels ? { labels: task.labels.labels ?? [] } : {}),
-    ...(task.discovery !== undefined ? { discovery: task.discovery } : {}),
-    ...(task.container !== undefined ? { container: task.container } : {}),
   };
+  if (role !== undefined) out.role = role;
+  out.statuses = task.statuses.map(statusJson);
+  if (task.user !== undefined) out.user = task.user;
+  if (task.labels) out.labels = task.labels.labels ?? [];
+  if (task.discovery !== undefined) out.discovery = task.discovery;
+  if (task.container !== undefined) out.container = task.container;
+  return out;
 }
 
 export const liveTaskRole = (record: TaskRecord): string | undefined => record.resources[0]?.allocation_info?.role;
@@ -203,12 +225,22 @@ export function allocationJson(core: MasterCore, framework: FrameworkRecord, all
 
 /** Resources a framework's tasks (until given back) and executors use, and what it is offered. */
 export function frameworkUsage(core: MasterCore, framework: FrameworkRecord): AgentUsage {
+  return { used: frameworkUsed(framework), offered: frameworkOffered(core, framework) };
+}
+
+/** What a framework's tasks (until their resources are given back) and executors use. */
+export function frameworkUsed(framework: FrameworkRecord): Resource[] {
   const used: Resource[] = [];
   for (const record of framework.tasks.values()) if (!record.resourcesRecovered) used.push(...record.resources);
   for (const [, executor] of executorsOf(framework)) used.push(...executorResources(framework, executor));
+  return addAll([], used);
+}
+
+/** What a framework is offered now. */
+export function frameworkOffered(core: MasterCore, framework: FrameworkRecord): Resource[] {
   const offered: Resource[] = [];
   for (const offerId of framework.offers) offered.push(...(core.offers.get(offerId)?.resources ?? []));
-  return { used: addAll([], used), offered: addAll([], offered) };
+  return addAll([], offered);
 }
 
 /** The fields a framework has in `/master/state-summary` (Mesos' `Summary<Framework>`). */
@@ -229,9 +261,8 @@ export function frameworkSummaryJson(framework: FrameworkRecord, active: boolean
 }
 
 /** Every field of a framework in `/master/state` before its tasks. */
-export function frameworkHeaderJson(core: MasterCore, framework: FrameworkRecord, active: boolean): Record<string, unknown> {
+export function frameworkHeaderJson(core: MasterCore, framework: FrameworkRecord, active: boolean, usage = frameworkUsage(core, framework)): Record<string, unknown> {
   const info = framework.info;
-  const usage = frameworkUsage(core, framework);
   return {
     ...frameworkSummaryJson(framework, active, usage),
     user: info.user,
@@ -359,7 +390,11 @@ function* frameworkTasks(framework: FrameworkRecord): Generator<Task> {
  * tasks (live, unreachable and completed) are in each state, and which frameworks run on which
  * agents.
  */
-export function masterStateSummaryJson(core: MasterCore, identity: MasterIdentity, agentText?: (agent: AgentRecord) => Record<string, unknown>): Record<string, unknown> {
+export function masterStateSummaryJson(
+  core: MasterCore,
+  identity: MasterIdentity,
+  cached: { agent?: (agent: AgentRecord) => Record<string, unknown>; frameworkUsage?: (framework: FrameworkRecord) => AgentUsage } = {},
+): Record<string, unknown> {
   const countsByAgent = new Map<string, TaskCounts>();
   const countsByFramework = new Map<string, TaskCounts>();
   const frameworksByAgent = new Map<string, Set<string>>();
@@ -383,7 +418,8 @@ export function masterStateSummaryJson(core: MasterCore, identity: MasterIdentit
       agentCounts[state]++;
     }
   }
-  const agentBase = agentText ?? ((agent: AgentRecord) => agentSummaryJson(agent, agentUsage(core, agent)));
+  const agentBase = cached.agent ?? ((agent: AgentRecord) => agentSummaryJson(agent, agentUsage(core, agent)));
+  const usageOf = cached.frameworkUsage ?? ((framework: FrameworkRecord) => frameworkUsage(core, framework));
   return {
     hostname: identity.hostname,
     slaves: [...core.agents.values()].map((agent) => ({
@@ -392,7 +428,7 @@ export function masterStateSummaryJson(core: MasterCore, identity: MasterIdentit
       framework_ids: [...(frameworksByAgent.get(agent.id) ?? [])],
     })),
     frameworks: [...core.frameworks.values()].map((framework) => ({
-      ...frameworkSummaryJson(framework, true, frameworkUsage(core, framework)),
+      ...frameworkSummaryJson(framework, true, usageOf(framework)),
       ...(countsByFramework.get(framework.id) ?? noTasks()),
       slave_ids: [...(agentsByFramework.get(framework.id) ?? [])],
     })),

@@ -43,12 +43,19 @@ export function registerStateRoutes(app: FastifyInstance, context: StateRoutesCo
   const { core, writer, clock } = context;
   for (const prefix of ['/master', '']) {
     for (const path of ['state', 'state.json']) {
-      app.get(`${prefix}/${path}`, async (_request, reply) => sendJsonPieces(reply, writer.state(context.identity, clock.nowMs())));
+      app.get(`${prefix}/${path}`, async (_request, reply) => {
+        await writer.prepare();
+        return sendJsonPieces(reply, writer.state(context.identity, clock.nowMs()));
+      });
     }
-    app.get(`${prefix}/state-summary`, async (_request, reply) => sendJsonPieces(reply, writer.stateSummary(context.identity)));
+    app.get(`${prefix}/state-summary`, async (_request, reply) => {
+      await writer.prepare();
+      return sendJsonPieces(reply, writer.stateSummary(context.identity));
+    });
     app.get(`${prefix}/slaves`, async (request, reply) => {
       const agentId = singleParam(query(request), 'slave_id');
       if (!agentId.ok) return sendText(reply, 400, agentId.error);
+      await writer.prepare();
       return sendJsonPieces(reply, writer.slaves(agentId.value));
     });
     for (const path of ['tasks', 'tasks.json']) {

@@ -18,15 +18,18 @@ import type { AgentId, FrameworkId, TaskId } from '../../common/ids.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord } from '../core/state.js';
 import {
-  activeAgents, agentJson, agentSummaryJson, agentUsage, allocationJson, completedTaskRole, executorJson, executorResources, executorsOf,
-  frameworkHeaderJson, frameworkOffers, liveTaskRole, masterStateSummaryJson, masterTasksJson, offerJson, stateHeaderJson, taskJson,
-  type AgentUsage, type AllocationContext, type MasterIdentity, type TasksQuery,
+  activeAgents, agentJson, agentOfferedFull, agentOfferedSummary, agentSummaryJson, agentUsedFull, agentUsedSummary, allocationJson,
+  completedTaskRole, executorJson, executorResources, executorsOf, frameworkHeaderJson, frameworkOffered, frameworkOffers, frameworkUsed,
+  liveTaskRole, masterStateSummaryJson, masterTasksJson, offerJson, stateHeaderJson, taskJson, type AllocationContext, type MasterIdentity,
+  type TasksQuery,
 } from './state-json.js';
 
 /** Fresh text is gathered into Buffers of about this many characters. */
 const TEXT_CHARS_PER_BUFFER = 1 << 18;
 /** Agents per cached block of `slaves`. */
 const AGENTS_PER_BLOCK = 256;
+/** `prepare` works at most this long before it lets the master's event loop run. */
+const PREPARE_SLICE_MS = 20;
 
 /** An answer being written: cached Buffers as they are, fresh text gathered into Buffers. */
 export class JsonPieces {
@@ -91,18 +94,71 @@ class Dependencies {
   }
 }
 
-/** Marks where one list of dependencies ends and the next begins. */
-const NEXT_LIST = Symbol('next list');
 /** Dependencies recorded per task in a task list: the list's item, the task, its state, status count and last status. */
 const DEPENDENCIES_PER_TASK = 5;
 
+/**
+ * A task's JSON, encoded. After its list is written, `bytes` is a view into the list's Buffer, so
+ * the text is held once, outside the JS heap.
+ */
 interface TaskEntry {
   state: Task['state'];
   statusCount: number;
   lastStatus: TaskStatus | undefined;
   role: string | undefined;
   agentId: Task['agent_id'];
-  text: string;
+  bytes: Buffer;
+  /** The JSON text of a task made anew, until it is encoded into `bytes`. */
+  text: string | null;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+const COMMA = 0x2c;
+
+/**
+ * Encodes a list of tasks, joined by commas, into one Buffer, and points every task's `bytes` into
+ * it. Tasks made anew are encoded with the list (one encoding for all of them when none is old).
+ */
+function encodeList(tasks: readonly TaskEntry[]): Buffer {
+  let buffer: Buffer;
+  if (tasks.every((task) => task.text !== null)) {
+    const texts = tasks.map((task) => task.text as string);
+    buffer = Buffer.from(texts.join(','), 'utf8');
+    let offset = 0;
+    tasks.forEach((task, index) => {
+      const length = Buffer.byteLength(texts[index] as string, 'utf8');
+      task.bytes = buffer.subarray(offset, offset + length);
+      task.text = null;
+      offset += length + 1;
+    });
+    return buffer;
+  }
+  for (const task of tasks) {
+    if (task.text === null) continue;
+    task.bytes = Buffer.from(task.text, 'utf8');
+    task.text = null;
+  }
+  buffer = joinWithCommas(tasks.map((task) => task.bytes));
+  let offset = 0;
+  for (const task of tasks) {
+    task.bytes = buffer.subarray(offset, offset + task.bytes.length);
+    offset += task.bytes.length + 1;
+  }
+  return buffer;
+}
+
+/** Buffers joined by commas, in one new Buffer. */
+function joinWithCommas(parts: readonly Buffer[]): Buffer {
+  let length = Math.max(0, parts.length - 1);
+  for (const part of parts) length += part.length;
+  const joined = Buffer.allocUnsafe(length);
+  let offset = 0;
+  parts.forEach((part, index) => {
+    if (index > 0) joined[offset++] = COMMA;
+    offset += part.copy(joined, offset);
+  });
+  return joined;
 }
 
 interface ListEntry {
@@ -114,8 +170,26 @@ interface ListEntry {
   checkedFor: number;
 }
 
+/**
+ * An agent's text with gaps where what it uses and what it has on offer go: `pieces[i]`, then the
+ * value of field `gaps[i]`, and so on, then the last piece. Its record changes seldom; its offers
+ * at every allocation.
+ */
+interface AgentTemplate {
+  pieces: string[];
+  gaps: string[];
+}
+
+/** Field name → its value's JSON text. */
+type FieldTexts = Record<string, string>;
+
 interface AgentEntry {
-  dependencies: unknown[];
+  record: unknown[];
+  template: AgentTemplate;
+  usedBy: unknown[];
+  used: FieldTexts;
+  offeredBy: unknown[];
+  offered: FieldTexts;
   text: string;
   summary: Record<string, unknown> | null;
 }
@@ -129,6 +203,47 @@ interface HeaderEntry {
   dependencies: unknown[];
   active: boolean;
   text: string;
+}
+
+interface UsedEntry {
+  dependencies: unknown[];
+  used: Resource[];
+}
+
+const fieldTexts = (fields: Record<string, unknown>): FieldTexts => {
+  const texts: FieldTexts = {};
+  for (const [name, value] of Object.entries(fields)) texts[name] = JSON.stringify(value);
+  return texts;
+};
+
+/** The fields of an agent's JSON that depend on what it uses or has on offer. */
+const AGENT_USAGE_FIELDS = new Set(Object.keys({ ...agentUsedSummary([]), ...agentOfferedSummary([]), ...agentUsedFull([]), ...agentOfferedFull([]) }));
+
+/** Cuts an agent's JSON (built with nothing used or offered) at the fields that depend on usage. */
+function agentTemplate(agent: Record<string, unknown>): AgentTemplate {
+  const pieces: string[] = [];
+  const gaps: string[] = [];
+  let piece = '{';
+  let first = true;
+  for (const [name, value] of Object.entries(agent)) {
+    piece += `${first ? '' : ','}${JSON.stringify(name)}:`;
+    first = false;
+    if (AGENT_USAGE_FIELDS.has(name)) {
+      pieces.push(piece);
+      gaps.push(name);
+      piece = '';
+    } else {
+      piece += JSON.stringify(value);
+    }
+  }
+  pieces.push(`${piece}}`);
+  return { pieces, gaps };
+}
+
+function fillTemplate(template: AgentTemplate, values: FieldTexts): string {
+  let text = template.pieces[0] as string;
+  for (let i = 0; i < template.gaps.length; i++) text += (values[template.gaps[i] as string] as string) + (template.pieces[i + 1] as string);
+  return text;
 }
 
 /** How many texts each cache had to make anew, for tests and profiles. */
@@ -169,6 +284,7 @@ export class MasterStateWriter {
   private readonly agents = new WeakMap<AgentRecord, AgentEntry>();
   private agentBlocks: AgentBlock[] = [];
   private readonly frameworkHeaders = new WeakMap<FrameworkRecord, HeaderEntry>();
+  private readonly frameworksUsed = new WeakMap<FrameworkRecord, UsedEntry>();
   private readonly offers = new WeakMap<OfferRecord, string>();
   /**
    * Bumped for an agent whenever a task list is rewritten with a task on it added, removed or
@@ -179,6 +295,37 @@ export class MasterStateWriter {
   private answer = 0;
 
   constructor(private readonly core: MasterCore) {}
+
+  /**
+   * Writes the text of task lists and agents that have none yet (a master's first answer, new
+   * frameworks and agents), a slice at a time between turns of the event loop, so that a cold
+   * answer does not stall the master for seconds. What changes meanwhile is caught when the answer
+   * itself is written, synchronously, from these caches.
+   */
+  async prepare(): Promise<void> {
+    let sliceStarted = performance.now();
+    const pause = async () => {
+      if (performance.now() - sliceStarted < PREPARE_SLICE_MS) return;
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStarted = performance.now();
+    };
+    this.answer++;
+    for (const framework of [...this.core.frameworks.values(), ...this.core.completedFrameworks]) {
+      if (!this.taskLists.has(framework.tasks)) this.liveTasks(framework);
+      if (!this.taskLists.has(framework.unreachableTasks)) this.unreachableTasks(framework);
+      if (!this.taskLists.has(framework.completedTasks)) this.completedTasks(framework);
+      await pause();
+    }
+    let sources = this.agentSources();
+    for (const agent of [...this.core.agents.values()]) {
+      if (this.agents.has(agent)) continue;
+      this.agentEntry(agent, sources);
+      if (performance.now() - sliceStarted >= PREPARE_SLICE_MS) {
+        await pause();
+        sources = this.agentSources();
+      }
+    }
+  }
 
   state(identity: MasterIdentity, nowMs: number): Buffer[] {
     this.answer++;
@@ -225,10 +372,13 @@ export class MasterStateWriter {
     this.answer++;
     this.refreshTaskLists();
     const sources = this.agentSources();
-    const summary = masterStateSummaryJson(this.core, identity, (agent) => {
-      const entry = this.agentEntry(agent, sources);
-      entry.summary ??= agentSummaryJson(agent, this.agentUsage(agent, sources));
-      return entry.summary;
+    const summary = masterStateSummaryJson(this.core, identity, {
+      agent: (agent) => {
+        const entry = this.agentEntry(agent, sources);
+        entry.summary ??= agentSummaryJson(agent, { used: this.agentUsed(agent, sources), offered: this.core.offeredResourcesOf(agent.id) });
+        return entry.summary;
+      },
+      frameworkUsage: (framework) => ({ used: this.frameworkUsed(framework, this.liveTasks(framework)), offered: frameworkOffered(this.core, framework) }),
     });
     const out = new JsonPieces();
     out.pushText(JSON.stringify(summary));
@@ -236,9 +386,11 @@ export class MasterStateWriter {
   }
 
   tasksPage(query: TasksQuery): Buffer[] {
-    const page = masterTasksJson(this.core, query, (task, role) => this.taskText(task, role)).tasks as string[];
+    const page = masterTasksJson(this.core, query, (task, role) => this.taskBytes(task, role)).tasks as Buffer[];
     const out = new JsonPieces();
-    out.pushText(`{"tasks":[${page.join(',')}]}`);
+    out.pushText('{"tasks":[');
+    out.pushBuffer(joinWithCommas(page));
+    out.pushText(']}');
     return out.end();
   }
 
@@ -278,45 +430,70 @@ export class MasterStateWriter {
    * What an agent's tasks and executors use, as `MasterCore.usedResourcesOf` counts it (the same
    * parts in the same order) without its walk over every framework for executors.
    */
-  private agentUsage(agent: AgentRecord, sources: AgentSources): AgentUsage {
-    if (sources.unlisted.has(agent.id)) return agentUsage(this.core, agent);
+  private agentUsed(agent: AgentRecord, sources: AgentSources): Resource[] {
+    if (sources.unlisted.has(agent.id)) return this.core.usedResourcesOf(agent.id);
     const parts: Resource[] = [];
     for (const key of agent.tasks) {
-      const [frameworkId, taskId] = key.split(' ') as [FrameworkId, TaskId];
-      const framework = this.core.frameworks.get(frameworkId);
+      const space = key.indexOf(' ');
+      const framework = this.core.frameworks.get(key.slice(0, space) as FrameworkId);
+      const taskId = key.slice(space + 1) as TaskId;
       const record = framework?.tasks.get(taskId) ?? framework?.unreachableTasks.get(taskId);
-      if (!record) return agentUsage(this.core, agent);
+      if (!record) return this.core.usedResourcesOf(agent.id);
       if (!isTerminalTaskState(record.task.state)) parts.push(...record.resources);
     }
     for (const [framework, executor] of sources.executors.get(agent.id) ?? []) parts.push(...executorResources(framework, executor));
-    return { used: addAll([], parts), offered: this.core.offeredResourcesOf(agent.id) };
+    return addAll([], parts);
   }
 
-  /** An agent's text is made of its record, its tasks (through agentTaskVersions), its executors and its offers. */
+  /**
+   * An agent's text, in three parts made anew each only when what it is made of changed: its
+   * record; what it uses (its tasks, through agentTaskVersions, and its executors); its offers.
+   */
   private agentEntry(agent: AgentRecord, sources: AgentSources): AgentEntry {
     const cached = this.agents.get(agent);
-    const dependencies = new Dependencies(cached?.dependencies);
-    dependencies.see(agent.info);
-    dependencies.see(agent.total);
-    dependencies.see(agent.version);
-    dependencies.see(agent.remoteIp);
-    dependencies.see(agent.connectionId !== null);
-    dependencies.see(agent.registeredAtMs);
-    dependencies.see(agent.reregisteredAtMs);
-    dependencies.see(agent.tasks.size);
-    dependencies.see(this.agentTaskVersions.get(agent.id) ?? 0);
-    if (sources.unlisted.has(agent.id)) dependencies.see({});
+    const record = new Dependencies(cached?.record);
+    record.see(agent.info);
+    record.see(agent.total);
+    record.see(agent.version);
+    record.see(agent.remoteIp);
+    record.see(agent.connectionId !== null);
+    record.see(agent.registeredAtMs);
+    record.see(agent.reregisteredAtMs);
+    const usedBy = new Dependencies(cached?.usedBy);
+    usedBy.see(agent.tasks.size);
+    usedBy.see(this.agentTaskVersions.get(agent.id) ?? 0);
+    if (sources.unlisted.has(agent.id)) usedBy.see({});
     for (const [framework, executor] of sources.executors.get(agent.id) ?? []) {
-      dependencies.see(framework.roles);
-      dependencies.see(executor);
+      usedBy.see(framework.roles);
+      usedBy.see(executor);
     }
-    dependencies.see(NEXT_LIST);
-    for (const offerId of agent.offers) dependencies.see(this.core.offers.get(offerId)?.resources);
-    const changed = dependencies.changed();
-    if (changed === null && cached) return cached;
+    const offeredBy = new Dependencies(cached?.offeredBy);
+    for (const offerId of agent.offers) offeredBy.see(this.core.offers.get(offerId)?.resources);
+    const [recordChanged, usedChanged, offeredChanged] = [record.changed(), usedBy.changed(), offeredBy.changed()];
+    if (cached && recordChanged === null && usedChanged === null && offeredChanged === null) return cached;
     this.misses.agents++;
-    const text = JSON.stringify(agentJson(this.core, agent, this.agentUsage(agent, sources)));
-    const entry: AgentEntry = { dependencies: changed ?? [], text, summary: null };
+    const nothing = { used: [], offered: [] };
+    const template = cached && recordChanged === null ? cached.template : agentTemplate(agentJson(this.core, agent, nothing));
+    let used = cached?.used;
+    if (!used || usedChanged !== null) {
+      const resources = this.agentUsed(agent, sources);
+      used = fieldTexts({ ...agentUsedSummary(resources), ...agentUsedFull(resources) });
+    }
+    let offered = cached?.offered;
+    if (!offered || offeredChanged !== null) {
+      const resources = this.core.offeredResourcesOf(agent.id);
+      offered = fieldTexts({ ...agentOfferedSummary(resources), ...agentOfferedFull(resources) });
+    }
+    const entry: AgentEntry = {
+      record: recordChanged ?? cached?.record ?? [],
+      template,
+      usedBy: usedChanged ?? cached?.usedBy ?? [],
+      used,
+      offeredBy: offeredChanged ?? cached?.offeredBy ?? [],
+      offered,
+      text: fillTemplate(template, { ...used, ...offered }),
+      summary: null,
+    };
     this.agents.set(agent, entry);
     return entry;
   }
@@ -349,18 +526,32 @@ export class MasterStateWriter {
 
   // -------------------------------------------------------------- frameworks and tasks
 
-  private taskText(task: Task, role: string | undefined): string {
+  /**
+   * A task's entry: the cached one while the task is unchanged, else a new one whose `bytes` are
+   * empty until `encode` or its list fills them (`text` holds its JSON meanwhile).
+   */
+  private taskEntry(task: Task, role: string | undefined): TaskEntry {
     const statuses = task.statuses;
     const lastStatus = statuses[statuses.length - 1];
     const cached = this.tasks.get(task);
     if (
       cached && cached.state === task.state && cached.statusCount === statuses.length && cached.lastStatus === lastStatus
       && cached.role === role && cached.agentId === task.agent_id
-    ) return cached.text;
+    ) return cached;
     this.misses.tasks++;
-    const text = JSON.stringify(taskJson(task, role));
-    this.tasks.set(task, { state: task.state, statusCount: statuses.length, lastStatus, role, agentId: task.agent_id, text });
-    return text;
+    const entry: TaskEntry = { state: task.state, statusCount: statuses.length, lastStatus, role, agentId: task.agent_id, bytes: EMPTY, text: JSON.stringify(taskJson(task, role)) };
+    this.tasks.set(task, entry);
+    return entry;
+  }
+
+  /** A task's JSON, encoded (for answers that are not a whole list). */
+  private taskBytes(task: Task, role: string | undefined): Buffer {
+    const entry = this.taskEntry(task, role);
+    if (entry.text !== null) {
+      entry.bytes = Buffer.from(entry.text, 'utf8');
+      entry.text = null;
+    }
+    return entry.bytes;
   }
 
   /**
@@ -386,14 +577,15 @@ export class MasterStateWriter {
       return cached;
     }
     this.misses.taskLists++;
-    const texts: string[] = [];
+    const tasks: TaskEntry[] = [];
     const roles = new Set<string>();
     for (const item of items()) {
       const role = roleOf(item);
       if (role !== undefined) roles.add(role);
-      texts.push(this.taskText(taskOf(item), role));
+      tasks.push(this.taskEntry(taskOf(item), role));
     }
-    const entry: ListEntry = { dependencies: changed ?? [], buffer: Buffer.from(texts.join(','), 'utf8'), roles, checkedFor: this.answer };
+    const buffer = encodeList(tasks);
+    const entry: ListEntry = { dependencies: changed ?? [], buffer, roles, checkedFor: this.answer };
     this.taskLists.set(list, entry);
     if (live) {
       const agents = new Set<AgentId>();
@@ -423,11 +615,23 @@ export class MasterStateWriter {
     }
   }
 
-  /**
-   * Everything of a framework before its tasks: its info, times, and what it uses (its tasks,
-   * through the live list's entry, and its executors) and is offered.
-   */
+  /** What a framework uses: made of its live task list (through the list's entry) and its executors. */
+  private frameworkUsed(framework: FrameworkRecord, tasks: ListEntry): Resource[] {
+    const cached = this.frameworksUsed.get(framework);
+    const dependencies = new Dependencies(cached?.dependencies);
+    dependencies.see(tasks);
+    dependencies.see(framework.roles);
+    for (const [, executor] of executorsOf(framework)) dependencies.see(executor);
+    const changed = dependencies.changed();
+    if (changed === null && cached) return cached.used;
+    const used = frameworkUsed(framework);
+    this.frameworksUsed.set(framework, { dependencies: changed ?? [], used });
+    return used;
+  }
+
+  /** Everything of a framework before its tasks: its info, times, what it uses and what it is offered. */
   private frameworkHeader(framework: FrameworkRecord, active: boolean, tasks: ListEntry): string {
+    const used = this.frameworkUsed(framework, tasks);
     const cached = this.frameworkHeaders.get(framework);
     const dependencies = new Dependencies(cached?.active === active ? cached.dependencies : undefined);
     dependencies.see(framework.info);
@@ -437,14 +641,13 @@ export class MasterStateWriter {
     dependencies.see(framework.registeredAtMs);
     dependencies.see(framework.reregisteredAtMs);
     dependencies.see(framework.unregisteredAtMs);
-    dependencies.see(tasks);
-    for (const [, executor] of executorsOf(framework)) dependencies.see(executor);
-    dependencies.see(NEXT_LIST);
+    dependencies.see(used);
     for (const offerId of framework.offers) dependencies.see(this.core.offers.get(offerId)?.resources);
     const changed = dependencies.changed();
     if (changed === null && cached) return cached.text;
     this.misses.frameworkHeaders++;
-    const text = JSON.stringify(frameworkHeaderJson(this.core, framework, active)).slice(0, -1);
+    const usage = { used, offered: frameworkOffered(this.core, framework) };
+    const text = JSON.stringify(frameworkHeaderJson(this.core, framework, active, usage)).slice(0, -1);
     this.frameworkHeaders.set(framework, { dependencies: changed ?? [], text, active });
     return text;
   }

@@ -175,6 +175,18 @@ test('nothing is made anew while nothing changes; a status update remakes only w
   }, 'the task, its list, its agent and its framework');
 });
 
+test('prepare writes cold caches ahead; what changes after it is still caught when the answer is written', async () => {
+  const { h, web, webAgent } = variedCluster();
+  const writer = new MasterStateWriter(h.core);
+  await writer.prepare();
+  const prepared = { ...writer.misses };
+  assert.ok(prepared.tasks >= 6 && prepared.agents === 2, `prepare made the cold texts: ${JSON.stringify(prepared)}`);
+  update(h, webAgent, web, 'w2', 'TASK_RUNNING');
+  assertWriterMatches(h, writer, 'a change between prepare and the answer');
+  await writer.prepare();
+  assert.equal(writer.misses.tasks, prepared.tasks + 1, 'a warm prepare makes nothing anew: only the changed task was, by the answer');
+});
+
 test('/master/state has the fields of Mesos, in its order', () => {
   const { h, a1, web, batch } = variedCluster();
   const state = masterStateJson(h.core, IDENTITY, h.nowMs) as Json;
