@@ -40,6 +40,7 @@ import { CompletedHistory } from './completed-history.js';
 import { AgentCounters, type AgentMetricsView } from './metrics.js';
 import { AgentPaths } from './paths.js';
 import type { SandboxLayout } from './sandbox-paths.js';
+import { completedTaskRole, taskJson } from '../api/v0-json.js';
 
 export const AGENT_LINK_PATH = '/api/v1/agent-link';
 export const AGENT_ID_HEADER = 'meridian-agent-id';
@@ -394,6 +395,12 @@ export class Agent {
       type: 'SUBSCRIBE',
       subscribe: { agent_info: this.agentInfo(), resources: this.totalResources, version: this.options.version, tasks, executors, frameworks },
     };
+  }
+
+  /** A task as the v0 `/state` shows it, as Mesos' agent does (string ids, summarized resources). */
+  private taskJson(task: TaskEntry): Record<string, unknown> {
+    const wire = this.taskWire(task);
+    return taskJson(wire, completedTaskRole(wire));
   }
 
   private taskWire(task: TaskEntry): Task {
@@ -1207,11 +1214,11 @@ export class Agent {
           source: executor.checkpoint.info.source ?? '',
           container: executor.checkpoint.containerId,
           directory: executor.checkpoint.directory,
-          tasks: [...executor.tasks.values()].filter((t) => t.launched && !isTerminalTaskState(t.state)).map((t) => this.taskWire(t)),
-          queued_tasks: [...executor.tasks.values()].filter((t) => !t.launched).map((t) => this.taskWire(t)),
+          tasks: [...executor.tasks.values()].filter((t) => t.launched && !isTerminalTaskState(t.state)).map((t) => this.taskJson(t)),
+          queued_tasks: [...executor.tasks.values()].filter((t) => !t.launched).map((t) => this.taskJson(t)),
           completed_tasks: [
-            ...this.history.completedTasksOf(executor.checkpoint.containerId),
-            ...[...executor.tasks.values()].filter((t) => isTerminalTaskState(t.state)).map((t) => this.taskWire(t)),
+            ...this.history.completedTasksOf(executor.checkpoint.containerId).map((task) => taskJson(task, completedTaskRole(task))),
+            ...[...executor.tasks.values()].filter((t) => isTerminalTaskState(t.state)).map((t) => this.taskJson(t)),
           ],
         })),
         completed_executors: this.history.completedExecutorsOf(id).map(completedExecutorJson),
@@ -1237,7 +1244,7 @@ function completedExecutorJson(executor: CompletedExecutor): Record<string, unkn
     directory: executor.directory,
     tasks: [],
     queued_tasks: [],
-    completed_tasks: executor.tasks,
+    completed_tasks: executor.tasks.map((task) => taskJson(task, completedTaskRole(task))),
   };
 }
 

@@ -67,6 +67,12 @@ before(async () => {
     return body.frameworks.some((f) => f.executors.some((e) => e.id === LONG_TASK)) ? body : undefined;
   });
   sandbox = state.frameworks.flatMap((f) => f.executors).find((e) => e.id === LONG_TASK)?.directory as string;
+  // The v0 /state shows tasks as Mesos' agent does: string ids, summarized resources.
+  const listed = state.frameworks.flatMap((f) => f.executors).flatMap((e) => e.tasks).find((t) => t.id === LONG_TASK) as Record<string, unknown> | undefined;
+  assert.equal(typeof listed?.framework_id, 'string');
+  assert.equal(listed?.state, 'TASK_RUNNING');
+  assert.equal((listed?.resources as { mem?: number } | undefined)?.mem, 64);
+  assert.equal(listed?.task_id, undefined);
   await waitFor('the task output', async () => {
     const read = await get(`/files/read?${query({ path: `${sandbox}/stdout`, offset: 0 })}`);
     return read.status === 200 && (JSON.parse(read.body) as { data: string }).data === STDOUT_TEXT ? true : undefined;

@@ -9,7 +9,7 @@
  * MasterStateWriter (state-writer.ts) writes the same bytes faster from cached text, and tests
  * hold it to `JSON.stringify` of these builders.
  */
-import type { ExecutorInfo, Resource, Task, TaskStatus } from '../../api/mesos.js';
+import type { ExecutorInfo, Resource, Task } from '../../api/mesos.js';
 import { addAll, fromWireFormat, reservationFields, summarize, toEndpointFormat, withDefaultAllocationRole } from '../../allocator/resource-math.js';
 import type { FlagSpec, FlagValues } from '../../common/flags.js';
 import { formatDuration } from '../../common/flags.js';
@@ -18,6 +18,9 @@ import type { RoleAllocationBrief } from '../core/allocation-explain.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord, TaskRecord } from '../core/state.js';
 import { versionJson } from './version.js';
+import { taskJson, completedTaskRole } from '../../api/v0-json.js';
+
+export { taskJson, completedTaskRole };
 
 export interface MasterIdentity {
   version: string;
@@ -125,39 +128,9 @@ export function agentUsage(core: MasterCore, agent: AgentRecord): AgentUsage {
 
 // ---------------------------------------------------------------- tasks, offers, executors
 
-// Fields are set one after another (not spread from optional objects): a cluster has hundreds of
-// thousands of tasks, and the order of setting is the order in the JSON.
-
-function statusJson(status: TaskStatus): Record<string, unknown> {
-  const out: Record<string, unknown> = { state: status.state, timestamp: status.timestamp ?? 0 };
-  if (status.labels) out.labels = status.labels.labels ?? [];
-  if (status.container_status !== undefined) out.container_status = status.container_status;
-  if (status.healthy !== undefined) out.healthy = status.healthy;
-  return out;
-}
-
-/** A task as every v0 endpoint shows it; `role` is the role its resources are allocated to. */
-export function taskJson(task: Task, role: string | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    id: task.task_id.value,
-    name: task.name,
-    framework_id: task.framework_id.value,
-    executor_id: task.executor_id?.value ?? '',
-    slave_id: task.agent_id.value,
-    state: task.state,
-    resources: summarize(task.resources),
-  };
-  if (role !== undefined) out.role = role;
-  out.statuses = task.statuses.map(statusJson);
-  if (task.user !== undefined) out.user = task.user;
-  if (task.labels) out.labels = task.labels.labels ?? [];
-  if (task.discovery !== undefined) out.discovery = task.discovery;
-  if (task.container !== undefined) out.container = task.container;
-  return out;
-}
+// Tasks are written by src/api/v0-json.ts, which the agent's /state shares.
 
 export const liveTaskRole = (record: TaskRecord): string | undefined => record.resources[0]?.allocation_info?.role;
-export const completedTaskRole = (task: Task): string | undefined => task.resources[0]?.allocation_info?.role;
 
 export function offerJson(offer: OfferRecord): Record<string, unknown> {
   return {
