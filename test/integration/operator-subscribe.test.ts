@@ -3,7 +3,8 @@
  * state and the heartbeat interval, then FRAMEWORK_ADDED, TASK_ADDED and TASK_UPDATED (running,
  * finished) for a task a real framework launches, AGENT_ADDED and AGENT_REMOVED, FRAMEWORK_REMOVED
  * and heartbeats. A subscriber that stops reading is cut off once it falls far enough behind,
- * while the master keeps answering and a subscriber that reads keeps getting every event.
+ * while the master keeps answering and a subscriber that reads keeps getting every event; past
+ * `--max_operator_event_stream_subscribers` (2 here) a new subscriber closes the oldest.
  * Method: a master with a 1 s heartbeat and one agent as processes (TestCluster), the test
  * framework, subscribers as raw HTTP requests on loopback decoding RecordIO; to put a slow
  * subscriber behind, a framework updates its FrameworkInfo with a 256 KiB label many times over.
@@ -21,7 +22,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 let cluster: TestCluster;
 
 before(async () => {
-  cluster = await new TestCluster({ agents: 1, masterFlags: ['--heartbeat_interval=1secs'] }).start();
+  cluster = await new TestCluster({ agents: 1, masterFlags: ['--heartbeat_interval=1secs', '--max_operator_event_stream_subscribers=2'] }).start();
 });
 
 after(async () => {
@@ -192,5 +193,21 @@ test('a subscriber that stops reading is cut off; the master keeps answering and
     reader.close();
     stalled.close();
     await framework.stop();
+  }
+});
+
+test('a subscriber past --max_operator_event_stream_subscribers closes the oldest one', async () => {
+  const subscribers = [new OperatorSubscriber(), new OperatorSubscriber()];
+  for (const subscriber of subscribers) await subscriber.waitFor('SUBSCRIBED', () => (subscriber.events.length > 0 ? true : undefined));
+  await waitFor('two subscribers', async () => ((await subscribersMetric()) === 2 ? true : undefined));
+  const third = new OperatorSubscriber();
+  try {
+    await third.waitFor('SUBSCRIBED', () => (third.events.length > 0 ? true : undefined));
+    await subscribers[0]!.waitFor('the oldest stream to end', () => (subscribers[0]!.ended ? true : undefined));
+    assert.equal(subscribers[1]!.ended, false);
+    assert.equal(third.ended, false);
+    assert.equal(await subscribersMetric(), 2);
+  } finally {
+    for (const subscriber of [...subscribers, third]) subscriber.close();
   }
 });

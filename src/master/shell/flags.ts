@@ -23,6 +23,7 @@ export const MASTER_FLAGS: readonly FlagSpec[] = [
   { name: 'agent_ping_timeout', kind: 'duration', default: '15secs', help: 'How long the master waits for an agent to answer a ping' },
   { name: 'max_agent_ping_timeouts', kind: 'integer', default: '5', help: 'Missed pings after which an agent is marked unreachable' },
   { name: 'heartbeat_interval', kind: 'duration', default: '15secs', help: 'Interval of HEARTBEAT events on scheduler and agent streams' },
+  { name: 'max_operator_event_stream_subscribers', kind: 'integer', default: '1000', help: 'Operator API SUBSCRIBE streams open at once; past it the oldest is closed' },
   { name: 'max_completed_frameworks', kind: 'integer', default: '50', help: 'Completed frameworks kept in memory for state endpoints' },
   { name: 'max_completed_tasks_per_framework', kind: 'integer', default: '1000', help: 'Completed tasks kept in memory per framework' },
   {

@@ -109,7 +109,10 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   const metricsSnapshot = () => masterMetricsSnapshot({ core, shell: shellMetrics, startTimeMs }, clock.nowMs());
   registerMetricsRoutes(app, metricsSnapshot);
   const operatorState = new OperatorStateWriter(core);
-  const operatorEvents = new OperatorEvents(core, operatorState, shellMetrics, { heartbeatIntervalMs: Number(flags.heartbeat_interval ?? 15_000) });
+  const operatorEvents = new OperatorEvents(core, operatorState, shellMetrics, {
+    heartbeatIntervalMs: Number(flags.heartbeat_interval ?? 15_000),
+    subscribersMax: Number(flags.max_operator_event_stream_subscribers ?? 1000),
+  });
   shell.stateObserver = operatorEvents;
   const operatorApi = new OperatorApi(shell, logger, {
     weightsStore, quotaStore, goneAgentsStore, identity, flags, flagSpecs: MASTER_FLAGS, metrics: metricsSnapshot, stateWriter: operatorState, events: operatorEvents,

@@ -20,9 +20,17 @@ import { frameworkInfoMessage, JsonChunks, RecordUsage, type OperatorStateWriter
 /** Unsent bytes of events a subscriber may fall behind by (beyond its first snapshot) before it is cut off. */
 export const OPERATOR_EVENT_BACKLOG_BYTES_MAX = 16 * 1024 * 1024;
 
+/** Streams open at once by default, as Mesos' `--max_operator_event_stream_subscribers`. */
+export const OPERATOR_EVENT_SUBSCRIBERS_MAX = 1000;
+
 export interface OperatorEventsOptions {
   heartbeatIntervalMs: number;
   backlogBytesMax?: number;
+  /**
+   * Streams open at once (`--max_operator_event_stream_subscribers`, 1000 as in Mesos); a new one
+   * past it closes the oldest, so clients or proxies that never close cannot pile up.
+   */
+  subscribersMax?: number;
 }
 
 export class OperatorEvents implements StateObserver {
@@ -62,6 +70,10 @@ export class OperatorEvents implements StateObserver {
     for (const buffer of snapshot) reply.raw.write(buffer);
     stream.sendRaw('{"type":"HEARTBEAT"}');
     this.subscribers.add(stream);
+    for (const oldest of this.subscribers) {
+      if (this.subscribers.size <= (this.options.subscribersMax ?? OPERATOR_EVENT_SUBSCRIBERS_MAX)) break;
+      oldest.close(); // Its close listener takes it out of the set.
+    }
     this.countSubscribers();
     stream.onClose(() => {
       this.subscribers.delete(stream);
