@@ -67,14 +67,20 @@ export class TestCluster {
   constructor(private readonly options: ClusterOptions = {}) {}
 
   async start(): Promise<this> {
-    this.launchMaster('0');
-    this.masterAddress = await waitFor('the master address', () => {
-      const file = join(this.root, 'master', 'master.address');
-      return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
-    });
-    for (let i = 0; i < (this.options.agents ?? 2); i++) this.startAgent(i);
-    await this.waitForAgents(this.options.agents ?? 2);
-    return this;
+    try {
+      this.launchMaster('0');
+      this.masterAddress = await waitFor('the master address', () => {
+        const file = join(this.root, 'master', 'master.address');
+        return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
+      });
+      for (let i = 0; i < (this.options.agents ?? 2); i++) this.startAgent(i);
+      await this.waitForAgents(this.options.agents ?? 2);
+      return this;
+    } catch (error) {
+      // A cluster that failed to start leaves nothing running: a test's after() may never see it.
+      await this.stop();
+      throw error;
+    }
   }
 
   /** Kills the master (SIGKILL) and starts a new one on the same address; agents and frameworks reconnect. */
