@@ -8,7 +8,8 @@
  * Each endpoint is asked BENCH_REQUESTS times (default 7) after one warm-up request, one request
  * at a time, while the master's allocator keeps running; the time is from sending the request to
  * the response's last byte. The first answer of each is parsed and its agents and tasks counted,
- * so a fast wrong answer cannot pass. A 501 is reported as "not implemented".
+ * so a fast wrong answer cannot pass; while it is written, `/health` is asked every 50 ms and the
+ * slowest answer kept (how long the master stalls). A 501 is reported as "not implemented".
  *
  * BENCH_AGENTS, BENCH_FRAMEWORKS, BENCH_TASKS_PER_AGENT and BENCH_COMPLETED_PER_AGENT change the
  * size; BENCH_ONLY=v0 (or v1) times one of the two; BENCH_CPU_PROF=<dir> writes a CPU profile of the
@@ -26,6 +27,8 @@ const ONLY = process.env.BENCH_ONLY;
 const LOAD_TIMEOUT_MS = 20 * 60_000;
 const REQUEST_TIMEOUT_MS = 120_000;
 const TARGET_MS = 1000;
+const HEALTH_EVERY_MS = 50;
+const QUIET_MS = 5000;
 
 interface Loaded {
   port: number;
@@ -88,6 +91,24 @@ function ask(port: number, method: 'GET' | 'POST', path: string, body: string | 
   });
 }
 
+/**
+ * Asks `/health` every HEALTH_EVERY_MS until stopped and keeps the slowest answer: how long the
+ * master stalls other requests while it writes a large answer.
+ */
+function probeHealth(port: number): { stop(): void; worstMs: Promise<number> } {
+  let stopped = false;
+  const worstMs = (async () => {
+    let worst = 0;
+    while (!stopped) {
+      const answer = await ask(port, 'GET', '/health', null, false);
+      worst = Math.max(worst, answer.ms);
+      await new Promise((resolve) => setTimeout(resolve, HEALTH_EVERY_MS));
+    }
+    return worst;
+  })();
+  return { stop: () => { stopped = true; }, worstMs };
+}
+
 /** Counts agents and tasks in an answer, to check it holds the whole cluster. */
 type Counter = (json: unknown) => { agents: number; tasks: number };
 
@@ -109,7 +130,9 @@ async function measure(
     agents: loaded.agents, frameworks: loaded.frameworks, running_tasks: loaded.running, completed_tasks: loaded.completed, requests: REQUESTS,
     load_average_1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
   };
-  const first = await ask(loaded.port, method, path, body, true);
+  const probe = probeHealth(loaded.port);
+  const first = await ask(loaded.port, method, path, body, true).finally(() => probe.stop());
+  const healthMs = await probe.worstMs;
   if (first.status === 501) {
     process.stdout.write(`${scenario}: not implemented (501: ${first.body?.toString('utf8').slice(0, 200)})\n`);
     return [{ scenario, metric: 'not implemented (501)', unit: '', median: Number.NaN, params }];
@@ -131,6 +154,7 @@ async function measure(
   return [
     { scenario, metric: 'response time', unit: 'ms', median: percentile(times, 50), p99: percentile(times, 99), target: `≤ ${TARGET_MS} ms (Mesos 1.7: ~3,100 ms for v0 /state)`, params: { ...params, first_ms: Math.round(first.ms) } },
     { scenario, metric: 'response size', unit: 'MiB', median: bytes / 2 ** 20, params },
+    { scenario, metric: 'slowest /health during the first (cold) answer', unit: 'ms', median: healthMs, params },
   ];
 }
 
@@ -139,7 +163,14 @@ async function main(): Promise<void> {
   try {
     const loaded = await loading;
     process.stdout.write(`loaded ${loaded.agents} agents, ${loaded.frameworks} frameworks, ${loaded.running} running and ${loaded.completed} completed tasks in ${(loaded.loadMs / 1000).toFixed(1)} s\n`);
-    const results: BenchResult[] = [];
+    // The baseline: how long /health waits while the master only allocates and expires offers.
+    const quiet = probeHealth(loaded.port);
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+    quiet.stop();
+    const results: BenchResult[] = [{
+      scenario: 'no state request', metric: `slowest /health over ${QUIET_MS / 1000} s`, unit: 'ms', median: await quiet.worstMs,
+      params: { agents: loaded.agents, frameworks: loaded.frameworks, running_tasks: loaded.running },
+    }];
     if (ONLY !== 'v1') results.push(...(await measure('GET /master/state', loaded, 'GET', '/master/state', null, countV0)));
     if (ONLY !== 'v0') results.push(...(await measure('POST /api/v1 GET_STATE', loaded, 'POST', '/api/v1', JSON.stringify({ type: 'GET_STATE' }), countGetState)));
     report('state', results);

@@ -176,21 +176,24 @@ interface ListEntry {
  * at every allocation.
  */
 interface AgentTemplate {
-  pieces: string[];
+  pieces: Buffer[];
   gaps: string[];
 }
 
-/** Field name → its value's JSON text. */
-type FieldTexts = Record<string, string>;
+/** Field name → its value's JSON, encoded. */
+type FieldBytes = Record<string, Buffer>;
 
 interface AgentEntry {
   record: unknown[];
   template: AgentTemplate;
   usedBy: unknown[];
-  used: FieldTexts;
+  used: FieldBytes;
   offeredBy: unknown[];
-  offered: FieldTexts;
-  text: string;
+  offered: FieldBytes;
+  /** The agent's JSON in pieces: the template's pieces with the values between them. */
+  parts: Buffer[];
+  /** The length of all parts together. */
+  length: number;
   summary: Record<string, unknown> | null;
 }
 
@@ -210,10 +213,10 @@ interface UsedEntry {
   used: Resource[];
 }
 
-const fieldTexts = (fields: Record<string, unknown>): FieldTexts => {
-  const texts: FieldTexts = {};
-  for (const [name, value] of Object.entries(fields)) texts[name] = JSON.stringify(value);
-  return texts;
+const fieldBytes = (fields: Record<string, unknown>): FieldBytes => {
+  const bytes: FieldBytes = {};
+  for (const [name, value] of Object.entries(fields)) bytes[name] = Buffer.from(JSON.stringify(value), 'utf8');
+  return bytes;
 };
 
 /** The fields of an agent's JSON that depend on what it uses or has on offer. */
@@ -221,7 +224,7 @@ const AGENT_USAGE_FIELDS = new Set(Object.keys({ ...agentUsedSummary([]), ...age
 
 /** Cuts an agent's JSON (built with nothing used or offered) at the fields that depend on usage. */
 function agentTemplate(agent: Record<string, unknown>): AgentTemplate {
-  const pieces: string[] = [];
+  const pieces: Buffer[] = [];
   const gaps: string[] = [];
   let piece = '{';
   let first = true;
@@ -229,21 +232,34 @@ function agentTemplate(agent: Record<string, unknown>): AgentTemplate {
     piece += `${first ? '' : ','}${JSON.stringify(name)}:`;
     first = false;
     if (AGENT_USAGE_FIELDS.has(name)) {
-      pieces.push(piece);
+      pieces.push(Buffer.from(piece, 'utf8'));
       gaps.push(name);
       piece = '';
     } else {
       piece += JSON.stringify(value);
     }
   }
-  pieces.push(`${piece}}`);
+  pieces.push(Buffer.from(`${piece}}`, 'utf8'));
   return { pieces, gaps };
 }
 
-function fillTemplate(template: AgentTemplate, values: FieldTexts): string {
-  let text = template.pieces[0] as string;
-  for (let i = 0; i < template.gaps.length; i++) text += (values[template.gaps[i] as string] as string) + (template.pieces[i + 1] as string);
-  return text;
+function fillTemplate(template: AgentTemplate, values: FieldBytes): Buffer[] {
+  const parts: Buffer[] = [template.pieces[0] as Buffer];
+  for (let i = 0; i < template.gaps.length; i++) parts.push(values[template.gaps[i] as string] as Buffer, template.pieces[i + 1] as Buffer);
+  return parts;
+}
+
+/** Agents' JSON joined by commas, copied into one new Buffer. */
+function joinAgents(entries: readonly AgentEntry[]): Buffer {
+  let length = Math.max(0, entries.length - 1);
+  for (const entry of entries) length += entry.length;
+  const joined = Buffer.allocUnsafe(length);
+  let offset = 0;
+  entries.forEach((entry, index) => {
+    if (index > 0) joined[offset++] = COMMA;
+    for (const part of entry.parts) offset += part.copy(joined, offset);
+  });
+  return joined;
 }
 
 /** How many texts each cache had to make anew, for tests and profiles. */
@@ -310,20 +326,20 @@ export class MasterStateWriter {
       sliceStarted = performance.now();
     };
     this.answer++;
-    for (const framework of [...this.core.frameworks.values(), ...this.core.completedFrameworks]) {
+    const live = new Set(this.core.frameworks.values());
+    for (const framework of [...live, ...this.core.completedFrameworks]) {
       if (!this.taskLists.has(framework.tasks)) this.liveTasks(framework);
       if (!this.taskLists.has(framework.unreachableTasks)) this.unreachableTasks(framework);
       if (!this.taskLists.has(framework.completedTasks)) this.completedTasks(framework);
+      if (!this.frameworkHeaders.has(framework)) this.frameworkHeader(framework, live.has(framework), this.liveTasks(framework));
       await pause();
     }
-    let sources = this.agentSources();
+    // What changes in the agents' sources meanwhile, the answer finds and remakes.
+    const sources = this.agentSources();
     for (const agent of [...this.core.agents.values()]) {
       if (this.agents.has(agent)) continue;
       this.agentEntry(agent, sources);
-      if (performance.now() - sliceStarted >= PREPARE_SLICE_MS) {
-        await pause();
-        sources = this.agentSources();
-      }
+      await pause();
     }
   }
 
@@ -477,13 +493,14 @@ export class MasterStateWriter {
     let used = cached?.used;
     if (!used || usedChanged !== null) {
       const resources = this.agentUsed(agent, sources);
-      used = fieldTexts({ ...agentUsedSummary(resources), ...agentUsedFull(resources) });
+      used = fieldBytes({ ...agentUsedSummary(resources), ...agentUsedFull(resources) });
     }
     let offered = cached?.offered;
     if (!offered || offeredChanged !== null) {
       const resources = this.core.offeredResourcesOf(agent.id);
-      offered = fieldTexts({ ...agentOfferedSummary(resources), ...agentOfferedFull(resources) });
+      offered = fieldBytes({ ...agentOfferedSummary(resources), ...agentOfferedFull(resources) });
     }
+    const parts = fillTemplate(template, { ...used, ...offered });
     const entry: AgentEntry = {
       record: recordChanged ?? cached?.record ?? [],
       template,
@@ -491,7 +508,8 @@ export class MasterStateWriter {
       used,
       offeredBy: offeredChanged ?? cached?.offeredBy ?? [],
       offered,
-      text: fillTemplate(template, { ...used, ...offered }),
+      parts,
+      length: parts.reduce((sum, part) => sum + part.length, 0),
       summary: null,
     };
     this.agents.set(agent, entry);
@@ -502,7 +520,7 @@ export class MasterStateWriter {
     const sources = this.agentSources();
     if (onlyId !== null) {
       const agent = this.core.agents.get(onlyId as AgentId);
-      if (agent) out.pushText(this.agentEntry(agent, sources).text);
+      if (agent) out.pushBuffer(joinAgents([this.agentEntry(agent, sources)]));
       return;
     }
     const blocks: AgentBlock[] = [];
@@ -510,7 +528,7 @@ export class MasterStateWriter {
     const closeBlock = () => {
       const previous = this.agentBlocks[blocks.length];
       const same = previous !== undefined && previous.entries.length === entries.length && previous.entries.every((entry, i) => entry === entries[i]);
-      const block = same ? previous : { entries, buffer: Buffer.from(entries.map((entry) => entry.text).join(','), 'utf8') };
+      const block = same ? previous : { entries, buffer: joinAgents(entries) };
       if (blocks.length > 0) out.pushText(',');
       out.pushBuffer(block.buffer);
       blocks.push(block);
