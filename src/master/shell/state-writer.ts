@@ -3,14 +3,19 @@
  * `/master/tasks`, `/master/state-summary`) fast, byte for byte as `JSON.stringify` of the
  * builders in state-json.ts would.
  *
- * A cluster of 20,000 agents and 200,000 tasks is a few hundred MB of JSON, and from one request
- * to the next nearly all of it is the same. So the writer keeps what it wrote — the text of each
- * task, agent, offer and framework header, and ready-encoded Buffers of each framework's task
- * lists and of blocks of agents — together with what each was made of, and writes it again while
- * that is unchanged. "Unchanged" is judged by identity: the core replaces a record's info,
- * resources, roles and capabilities instead of editing them, and a task changes only in its state
- * and its statuses (pushed, or the oldest dropped). Checking costs a pass over the tasks; writing
- * costs the copies of the answer into the socket.
+ * A cluster of 20,000 agents and 200,000 tasks is over 150 MB of JSON, and from one request to
+ * the next nearly all of it is the same. So the writer keeps what it wrote, encoded (outside the
+ * JS heap): each framework's task lists (each task's JSON a view into its list), each agent's JSON
+ * in pieces (its record, what it uses, what it is offered) and blocks of agents, each framework
+ * header and offer — together with what each was made of, and writes it again while that is
+ * unchanged. "Unchanged" is judged by identity: the core replaces a record's info, resources,
+ * roles and capabilities instead of editing them, and a task changes only in its state and its
+ * statuses (pushed, or the oldest dropped). Checking costs a walk over the tasks; an answer is
+ * then mostly cached Buffers handed to the socket as they are.
+ *
+ * What has never been written (a master's first answer) is written by `prepare` a slice at a time
+ * between turns of the event loop, so that the master keeps serving meanwhile; the answer itself
+ * is written synchronously, so it is one consistent picture.
  */
 import { isTerminalTaskState, type ExecutorInfo, type Resource, type Task, type TaskStatus } from '../../api/mesos.js';
 import { addAll } from '../../allocator/resource-math.js';
@@ -540,6 +545,7 @@ export class MasterStateWriter {
     }
     if (entries.length > 0) closeBlock();
     this.agentBlocks = blocks;
+    for (const agentId of this.agentTaskVersions.keys()) if (!this.core.agents.has(agentId)) this.agentTaskVersions.delete(agentId);
   }
 
   // -------------------------------------------------------------- frameworks and tasks
