@@ -118,8 +118,9 @@ export async function upMain(flags: FlagValues): Promise<void> {
   process.stdout.write(
     [
       `Meridian is up: master at http://${master} with ${agentCount} agents.`,
+      `  Web UI:         http://${master}/`,
       `  State and logs: ${workDir}`,
-      `  Cluster state:  curl http://${master}/master/state`,
+      `  Cluster state:  npx meridian agents|frameworks|tasks --master ${master}   (or curl http://${master}/master/state)`,
       `  Run a task:     npx meridian run --master ${master} --name hello --command 'echo hello from Meridian'`,
       '  Ctrl-C stops the cluster and every task on it.',
       '',
