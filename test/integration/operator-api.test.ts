@@ -86,6 +86,8 @@ test('GET_STATE and its parts show the agents, the framework and its running tas
 
   assert.deepEqual((await answer({ type: 'GET_AGENTS' })).get_agents.agents.map((a: Json) => a.agent_info.id.value).sort(),
     state.get_agents.agents.map((a: Json) => a.agent_info.id.value).sort());
+  // The test agents have no attributes: protobuf's JSON leaves the empty list out, as Mesos does.
+  assert.ok(state.get_agents.agents.every((a: Json) => !('attributes' in a.agent_info)));
   assert.ok((await answer({ type: 'GET_FRAMEWORKS' })).get_frameworks.frameworks.some((f: Json) => f.framework_info.id.value === framework.frameworkId));
   assert.deepEqual((await answer({ type: 'GET_TASKS' })).get_tasks.tasks.map((t: Json) => t.task_id.value), ['long']);
   assert.ok('get_executors' in await answer({ type: 'GET_EXECUTORS' }));

@@ -474,7 +474,13 @@ export class OperatorStateWriter {
     }
     let info = this.agentInfoTexts.get(agent.info);
     if (info === undefined) {
-      info = JSON.stringify({ ...agent.info, ...(agent.info.resources ? { resources: toEndpointFormat(fromWireFormat(agent.info.resources)) } : {}) });
+      // Protobuf's JSON leaves out empty repeated fields, as Mesos' answers do (an agent without attributes).
+      const { attributes, ...rest } = agent.info;
+      info = JSON.stringify({
+        ...rest,
+        ...(attributes !== undefined && attributes.length > 0 ? { attributes } : {}),
+        ...(agent.info.resources ? { resources: toEndpointFormat(fromWireFormat(agent.info.resources)) } : {}),
+      });
       this.agentInfoTexts.set(agent.info, info);
     }
     let total = this.totalTexts.get(agent.total);
