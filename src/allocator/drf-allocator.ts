@@ -423,8 +423,7 @@ export class DrfAllocator implements Allocator {
     let taken: OfferDecision | null = null;
     const tryClient = (frameworkId: string, framework: FrameworkState): boolean => {
       let offerable = offerableTo(agent.free, role);
-      const checked = offerable === agent.checkedFree;
-      if (!framework.capabilities.all && !checked) {
+      if (!framework.capabilities.all && offerable !== agent.checkedFree) {
         const allowed = forCapabilities(offerable, framework.capabilities, agent.hasGpus);
         if (allowed === null) return false;
         offerable = allowed;
@@ -434,7 +433,8 @@ export class DrfAllocator implements Allocator {
         if (bounded === null) return false;
         offerable = bounded;
       }
-      if (!(checked || this.isAllocatable(offerable)) || this.isFiltered(framework, role, agent.id, offerable, nowMs)) return false;
+      // Quota may have cut the list down: only the checked list itself is known to be allocatable.
+      if (!(offerable === agent.checkedFree || this.isAllocatable(offerable)) || this.isFiltered(framework, role, agent.id, offerable, nowMs)) return false;
       const reused = agent.returned;
       const allocation = reused !== null && reused.bare === offerable && reused.parts[0]?.role === role
         ? reused

@@ -409,3 +409,13 @@ test('capabilities: agents with GPUs, refined reservations and revocable resourc
   const able = allocator.allocate(0);
   assert.equal(cpusIn(able.flatMap((d) => d.resources)), 6, 'the capable framework gets all three kinds');
 });
+
+test('an offer a quota limit cuts below min_allocatable_resources is not made, though the agent\'s whole free list is allocatable', () => {
+  const allocator = cluster(2, { A: ['dev'] });
+  allocator.updateQuota('dev', { guarantees: {}, limits: { cpus: 0.005, mem: 16 } });
+  assert.deepEqual(allocator.allocate(0), [], 'cpus:0.005 and mem:16 meet neither cpus:0.01 nor mem:32');
+  allocator.updateQuota('dev', { guarantees: {}, limits: { cpus: 0.5, mem: 16 } });
+  const offers = allocator.allocate(0);
+  assert.equal(offers.length, 1, 'half a cpu is allocatable: one agent is cut to the limit');
+  assert.deepEqual(offers[0]?.resources.map((r) => [r.name, r.scalar?.value]), [['cpus', 0.5], ['mem', 16]]);
+});
