@@ -132,7 +132,7 @@ export class OperatorApi {
     // Mesos checks Accept after the call validates; every answer here is JSON (or empty).
     if (!acceptsJson(request)) return sendText(reply, 406, "Expecting 'Accept' to allow 'application/json'");
     if (call.type === 'SUBSCRIBE') {
-      this.options.events.subscribe(reply);
+      await this.options.events.subscribe(reply);
       return undefined;
     }
     const handler = this.handlers[call.type] as ((call: MasterCall) => OperatorAnswer | Promise<OperatorAnswer>) | undefined;
@@ -229,8 +229,12 @@ export class OperatorApi {
       () => this.shell.step({ kind: 'update-weights', weights: update }));
   }
 
-  /** A 200 whose body `write` writes: `{"type": type, "<type in lower case>": …}`. */
-  private written(type: MasterCallType, write: (out: JsonChunks) => void): OperatorAnswer {
+  /**
+   * A 200 whose body `write` writes: `{"type": type, "<type in lower case>": …}`. What was never
+   * written is prepared first without blocking the master; the answer itself is written at once.
+   */
+  private async written(type: MasterCallType, write: (out: JsonChunks) => void): Promise<OperatorAnswer> {
+    await this.options.stateWriter.prepare();
     return { status: 200, written: this.options.stateWriter.answer(type, type.toLowerCase(), write) };
   }
 

@@ -55,7 +55,9 @@ export class OperatorEvents implements StateObserver {
    * Takes over the request's connection: SUBSCRIBED with the state as of now, a first HEARTBEAT
    * (as Mesos sends one at once), then every change from here on.
    */
-  subscribe(reply: FastifyReply): void {
+  async subscribe(reply: FastifyReply): Promise<void> {
+    // The snapshot and the subscription are taken together below, after the slow part.
+    await this.writer.prepare();
     const out = new JsonChunks();
     out.push('{"type":"SUBSCRIBED","subscribed":{"get_state":');
     this.writer.writeState(out);

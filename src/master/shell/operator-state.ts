@@ -27,6 +27,8 @@ import type { MasterIdentity } from './state-json.js';
 
 /** Capabilities every Meridian agent has (mesos.proto `AgentInfo.Capability`). */
 const AGENT_CAPABILITIES = '[{"type":"MULTI_ROLE"},{"type":"HIERARCHICAL_ROLE"},{"type":"RESERVATION_REFINEMENT"}]';
+/** `prepare` works at most this long before it lets the master's event loop run. */
+const PREPARE_SLICE_MS = 20;
 /** Fresh text is gathered into Buffers of about this many characters. */
 const CHARS_PER_BUFFER = 1 << 18;
 
@@ -418,7 +420,48 @@ export class OperatorStateWriter {
   private readonly frameworkBlocks = new BlockCache();
   private readonly completedFrameworkBlocks = new BlockCache();
 
+  /** The preparation under way, shared by requests that come while it runs. */
+  private preparing: Promise<void> | null = null;
+
   constructor(private readonly core: MasterCore) {}
+
+  /**
+   * Writes what has never been written (a master's first GET_STATE or SUBSCRIBE on a large
+   * cluster: seconds of work) a slice at a time between turns of the event loop, so the master
+   * keeps answering agents and schedulers meanwhile. What changes in the meantime is found and
+   * rewritten by the synchronous answer that follows, as between any two requests.
+   */
+  prepare(sliceMs = PREPARE_SLICE_MS): Promise<void> {
+    this.preparing ??= this.prepareInSlices(sliceMs).finally(() => {
+      this.preparing = null;
+    });
+    return this.preparing;
+  }
+
+  private async prepareInSlices(sliceMs: number): Promise<void> {
+    let sliceStarted = performance.now();
+    const pause = async (): Promise<void> => {
+      if (performance.now() - sliceStarted < sliceMs) return;
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStarted = performance.now();
+    };
+    for (const framework of [...this.core.frameworks.values(), ...this.core.completedFrameworks]) {
+      for (const kind of TASK_LIST_KINDS) {
+        this.taskListBuffer(framework, kind);
+        await pause();
+      }
+    }
+    const usage = new ClusterUsage(this.core);
+    await pause();
+    for (const agent of [...this.core.agents.values()]) {
+      this.agentJson(agent, usage);
+      await pause();
+    }
+    for (const framework of [...this.core.frameworks.values()]) {
+      this.frameworkJson(framework, usage);
+      await pause();
+    }
+  }
 
   /** A `Task` (mesos.proto) as JSON text: as recorded, resources in the endpoint format. */
   taskJson(task: Task): string {
@@ -633,6 +676,7 @@ export class OperatorStateWriter {
 }
 
 type TaskListKind = 'live' | 'unreachable' | 'completed';
+const TASK_LIST_KINDS: readonly TaskListKind[] = ['live', 'unreachable', 'completed'];
 
 function tasksOf(framework: FrameworkRecord, kind: TaskListKind): Task[] {
   if (kind === 'completed') return framework.completedTasks.slice();

@@ -284,3 +284,26 @@ test('when one task of a framework changes, the text of the others is reused as 
   assert.deepEqual(after.completed_tasks.map((t: Json) => [t.task_id.value, t.state]), [['a', 'TASK_FAILED']]);
   assert.deepEqual(after, getTasks(h.core));
 });
+
+test('prepare writes a cold state a slice at a time, letting the event loop run, and what changes meanwhile is still written true', async () => {
+  const h = new Harness();
+  const agents = Array.from({ length: 40 }, (_, i) => h.addAgent('cpus:8;mem:4096', `a${i}`));
+  const frameworks = Array.from({ length: 20 }, (_, i) => h.subscribe(`f${i}`, { role: 'eng' }));
+  for (const offer of h.allocate()) {
+    const tasks = Array.from({ length: 40 }, (_, i) => ({ id: `${offer.agent_id.value}-${i}`, resources: parseSimple('cpus:0.1;mem:16') }));
+    h.launch(offer.framework_id.value as FrameworkId, offer, tasks);
+  }
+  const writer = new OperatorStateWriter(h.core);
+  let turns = 0;
+  const count = () => {
+    turns++;
+    if (turns < 1000) setImmediate(count);
+  };
+  setImmediate(count);
+  // A change arrives while the preparation runs: the answer after it must show it.
+  setImmediate(() => h.agentUpdate(agents[0] as AgentId, frameworks[0]?.frameworkId as FrameworkId, `${agents[0]}-0`, 'TASK_RUNNING', 'r0'));
+  await writer.prepare(0); // Slices of 0 ms: it lets the loop run after every piece.
+  assert.ok(turns > 20, `the event loop turned ${turns} times during the preparation`);
+  assert.deepEqual(getState(h.core, writer), getState(h.core, new OperatorStateWriter(h.core)));
+  assert.equal(h.core.frameworks.get(frameworks[0]?.frameworkId as FrameworkId)?.tasks.size, 40 * 2);
+});
