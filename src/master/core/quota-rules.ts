@@ -184,11 +184,13 @@ export function reservationOverLimit(
   for (const [role, spec] of quotas) {
     const before = reservedWithin(from, role);
     const after = reservedWithin(to, role);
+    let consumedNow: ResourceAmounts | null = null;
     for (const [name, amount] of Object.entries(after)) {
       const growth = amount - (before[name] ?? 0);
       const limit = spec.limits[name];
       if (limit === undefined || growth <= 0) continue;
-      const now = consumed(role)[name] ?? 0;
+      consumedNow ??= consumed(role);
+      const now = consumedNow[name] ?? 0;
       if (Math.round((now + growth) * 1000) / 1000 > limit) {
         return `Reserving ${growth} ${name} for '${role}' would exceed its quota limit: it consumes ${now} of ${limit}`;
       }

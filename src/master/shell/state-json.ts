@@ -18,9 +18,7 @@ import type { RoleAllocationBrief } from '../core/allocation-explain.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord, TaskRecord } from '../core/state.js';
 import { versionJson } from './version.js';
-import { taskJson, completedTaskRole } from '../../api/v0-json.js';
-
-export { taskJson, completedTaskRole };
+import { completedTaskRole, taskJson } from '../../api/v0-json.js';
 
 export interface MasterIdentity {
   version: string;

@@ -19,54 +19,22 @@
  */
 import { isTerminalTaskState, type ExecutorInfo, type Resource, type Task, type TaskStatus } from '../../api/mesos.js';
 import { addAll } from '../../allocator/resource-math.js';
+import { completedTaskRole, taskJson } from '../../api/v0-json.js';
+import { JsonChunks } from './operator-state.js';
 import type { AgentId, FrameworkId, TaskId } from '../../common/ids.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord } from '../core/state.js';
 import {
   activeAgents, agentJson, agentOfferedFull, agentOfferedSummary, agentSummaryJson, agentUsedFull, agentUsedSummary, allocationJson,
-  completedTaskRole, executorJson, executorResources, executorsOf, frameworkHeaderJson, frameworkOffered, frameworkOffers, frameworkUsed,
-  liveTaskRole, masterStateSummaryJson, masterTasksJson, offerJson, stateHeaderJson, taskJson, type AllocationContext, type MasterIdentity,
+  executorJson, executorResources, executorsOf, frameworkHeaderJson, frameworkOffered, frameworkOffers, frameworkUsed,
+  liveTaskRole, masterStateSummaryJson, masterTasksJson, offerJson, stateHeaderJson, type AllocationContext, type MasterIdentity,
   type TasksQuery,
 } from './state-json.js';
 
-/** Fresh text is gathered into Buffers of about this many characters. */
-const TEXT_CHARS_PER_BUFFER = 1 << 18;
 /** Agents per cached block of `slaves`. */
 const AGENTS_PER_BLOCK = 256;
 /** `prepare` works at most this long before it lets the master's event loop run. */
 const PREPARE_SLICE_MS = 20;
-
-/** An answer being written: cached Buffers as they are, fresh text gathered into Buffers. */
-export class JsonPieces {
-  private readonly buffers: Buffer[] = [];
-  private text: string[] = [];
-  private textChars = 0;
-
-  pushText(text: string): void {
-    this.text.push(text);
-    this.textChars += text.length;
-    if (this.textChars >= TEXT_CHARS_PER_BUFFER) this.flushText();
-  }
-
-  pushBuffer(buffer: Buffer): void {
-    if (buffer.length === 0) return;
-    this.flushText();
-    this.buffers.push(buffer);
-  }
-
-  /** Ends the answer: its Buffers, in order. */
-  end(): Buffer[] {
-    this.flushText();
-    return this.buffers;
-  }
-
-  private flushText(): void {
-    if (this.text.length === 0) return;
-    this.buffers.push(Buffer.from(this.text.join(''), 'utf8'));
-    this.text = [];
-    this.textChars = 0;
-  }
-}
 
 /**
  * Compares what something is made of now with what it was made of when last written, in one pass
@@ -352,15 +320,15 @@ export class MasterStateWriter {
     this.answer++;
     const core = this.core;
     this.refreshTaskLists();
-    const out = new JsonPieces();
-    out.pushText(JSON.stringify(stateHeaderJson(core, identity)).slice(0, -1));
-    out.pushText(',"slaves":[');
+    const out = new JsonChunks();
+    out.push(JSON.stringify(stateHeaderJson(core, identity)).slice(0, -1));
+    out.push(',"slaves":[');
     this.writeAgents(out, null);
-    out.pushText('],"recovered_slaves":[],"frameworks":[');
+    out.push('],"recovered_slaves":[],"frameworks":[');
     this.writeFrameworks(out, core.frameworks.values(), true, { nowMs, agentsTotal: activeAgents(core) });
-    out.pushText('],"completed_frameworks":[');
+    out.push('],"completed_frameworks":[');
     this.writeFrameworks(out, core.completedFrameworks, false, null);
-    out.pushText('],"orphan_tasks":[],"unregistered_frameworks":[]}');
+    out.push('],"orphan_tasks":[],"unregistered_frameworks":[]}');
     return out.end();
   }
 
@@ -369,12 +337,12 @@ export class MasterStateWriter {
     this.answer++;
     const core = this.core;
     const pick = (framework: FrameworkRecord) => frameworkId === undefined || framework.id === frameworkId;
-    const out = new JsonPieces();
-    out.pushText('{"frameworks":[');
+    const out = new JsonChunks();
+    out.push('{"frameworks":[');
     this.writeFrameworks(out, [...core.frameworks.values()].filter(pick), true, { nowMs, agentsTotal: activeAgents(core) });
-    out.pushText('],"completed_frameworks":[');
+    out.push('],"completed_frameworks":[');
     this.writeFrameworks(out, core.completedFrameworks.filter(pick), false, null);
-    out.pushText('],"unregistered_frameworks":[]}');
+    out.push('],"unregistered_frameworks":[]}');
     return out.end();
   }
 
@@ -382,10 +350,10 @@ export class MasterStateWriter {
   slaves(agentId?: string): Buffer[] {
     this.answer++;
     this.refreshTaskLists();
-    const out = new JsonPieces();
-    out.pushText('{"slaves":[');
+    const out = new JsonChunks();
+    out.push('{"slaves":[');
     this.writeAgents(out, agentId ?? null);
-    out.pushText('],"recovered_slaves":[]}');
+    out.push('],"recovered_slaves":[]}');
     return out.end();
   }
 
@@ -401,17 +369,17 @@ export class MasterStateWriter {
       },
       frameworkUsage: (framework) => ({ used: this.frameworkUsed(framework, this.liveTasks(framework)), offered: frameworkOffered(this.core, framework) }),
     });
-    const out = new JsonPieces();
-    out.pushText(JSON.stringify(summary));
+    const out = new JsonChunks();
+    out.push(JSON.stringify(summary));
     return out.end();
   }
 
   tasksPage(query: TasksQuery): Buffer[] {
     const page = masterTasksJson(this.core, query, (task, role) => this.taskBytes(task, role)).tasks as Buffer[];
-    const out = new JsonPieces();
-    out.pushText('{"tasks":[');
+    const out = new JsonChunks();
+    out.push('{"tasks":[');
     out.pushBuffer(joinWithCommas(page));
-    out.pushText(']}');
+    out.push(']}');
     return out.end();
   }
 
@@ -521,7 +489,7 @@ export class MasterStateWriter {
     return entry;
   }
 
-  private writeAgents(out: JsonPieces, onlyId: string | null): void {
+  private writeAgents(out: JsonChunks, onlyId: string | null): void {
     const sources = this.agentSources();
     if (onlyId !== null) {
       const agent = this.core.agents.get(onlyId as AgentId);
@@ -534,7 +502,7 @@ export class MasterStateWriter {
       const previous = this.agentBlocks[blocks.length];
       const same = previous !== undefined && previous.entries.length === entries.length && previous.entries.every((entry, i) => entry === entries[i]);
       const block = same ? previous : { entries, buffer: joinAgents(entries) };
-      if (blocks.length > 0) out.pushText(',');
+      if (blocks.length > 0) out.push(',');
       out.pushBuffer(block.buffer);
       blocks.push(block);
       entries = [];
@@ -685,25 +653,25 @@ export class MasterStateWriter {
     return text;
   }
 
-  private writeFrameworks(out: JsonPieces, frameworks: Iterable<FrameworkRecord>, active: boolean, allocation: AllocationContext | null): void {
+  private writeFrameworks(out: JsonChunks, frameworks: Iterable<FrameworkRecord>, active: boolean, allocation: AllocationContext | null): void {
     let first = true;
     for (const framework of frameworks) {
       const tasks = this.liveTasks(framework);
-      out.pushText(first ? '' : ',');
+      out.push(first ? '' : ',');
       first = false;
-      out.pushText(this.frameworkHeader(framework, active, tasks));
-      out.pushText(',"tasks":[');
+      out.push(this.frameworkHeader(framework, active, tasks));
+      out.push(',"tasks":[');
       out.pushBuffer(tasks.buffer);
-      out.pushText('],"unreachable_tasks":[');
+      out.push('],"unreachable_tasks":[');
       out.pushBuffer(this.unreachableTasks(framework).buffer);
-      out.pushText('],"completed_tasks":[');
+      out.push('],"completed_tasks":[');
       out.pushBuffer(this.completedTasks(framework).buffer);
       const offers = frameworkOffers(this.core, framework).map((offer) => this.offerText(offer));
       const executors = [...executorsOf(framework)].map(([agentId, executor]) => JSON.stringify(executorJson(framework, agentId, executor)));
-      out.pushText(`],"offers":[${offers.join(',')}],"executors":[${executors.join(',')}]`);
-      if (framework.info.labels) out.pushText(`,"labels":${JSON.stringify(framework.info.labels.labels ?? [])}`);
-      if (allocation !== null) out.pushText(`,"allocation":${JSON.stringify(allocationJson(this.core, framework, allocation, tasks.roles))}`);
-      out.pushText('}');
+      out.push(`],"offers":[${offers.join(',')}],"executors":[${executors.join(',')}]`);
+      if (framework.info.labels) out.push(`,"labels":${JSON.stringify(framework.info.labels.labels ?? [])}`);
+      if (allocation !== null) out.push(`,"allocation":${JSON.stringify(allocationJson(this.core, framework, allocation, tasks.roles))}`);
+      out.push('}');
     }
   }
 }
