@@ -115,15 +115,20 @@ function runOfSandbox(values: readonly string[], runs: readonly MeasuredRun[]): 
  * Measures each run's processes. Runs whose processes are all gone (or whose /proc is not
  * readable) are absent from the answer.
  */
+const KTHREADD_PID = 2;
+
 export async function measureRuns(runs: readonly MeasuredRun[], procDir = '/proc'): Promise<Map<MeasuredRun, RunUsage>> {
   const usage = new Map<MeasuredRun, RunUsage>();
   if (runs.length === 0) return usage;
   const sessions = new Map<number, ProcessStat[]>();
   for (const stat of await readProcessTable(procDir)) {
-    if (stat.session === 0) continue; // Kernel threads.
-    const members = sessions.get(stat.session);
+    if (stat.pid === KTHREADD_PID || stat.ppid === KTHREADD_PID) continue; // Kernel threads.
+    // Session 0 means the session's leader lives outside this PID namespace (a container started
+    // us), so nothing ties these processes together: each stands alone, keyed apart from real ids.
+    const key = stat.session === 0 ? -stat.pid : stat.session;
+    const members = sessions.get(key);
     if (members) members.push(stat);
-    else sessions.set(stat.session, [stat]);
+    else sessions.set(key, [stat]);
   }
   const owned = await mapLimited([...sessions.entries()], async ([session, members]) => {
     const byPid = runs.find((run) => run.pid !== null && members.some((member) => member.pid === run.pid));

@@ -37,6 +37,7 @@ function fakeProcess(pid: number, fields: { name?: string; ppid?: number; sessio
 const SANDBOX_A = '/work/slaves/A/frameworks/F/executors/a/runs/1';
 const SANDBOX_B = '/work/slaves/A/frameworks/F/executors/b/runs/2';
 const SANDBOX_C = '/work/slaves/A/frameworks/F/executors/c/runs/3';
+const SANDBOX_D = '/work/slaves/A/frameworks/F/executors/d/runs/4';
 
 before(() => {
   proc = mkdtempSync(join(tmpdir(), 'meridian-proc-'));
@@ -51,6 +52,11 @@ before(() => {
   fakeProcess(300, { session: 300, ticks: [999, 999, 0, 0], env: { MESOS_SANDBOX: '/elsewhere' } });
   fakeProcess(2, { name: 'kthreadd', ppid: 0, session: 0, ticks: [1, 1, 0, 0] });
   fakeProcess(400, { session: 400, ticks: [7, 7, 0, 0] });
+  // Run d, in a container whose session leader is outside the PID namespace: /proc says session 0
+  // for every process, so each stands alone. A kernel thread (child of kthreadd) is never a run's.
+  fakeProcess(500, { session: 0, ticks: [40, 0, 0, 0], env: { MESOS_SANDBOX: SANDBOX_D }, rssKb: 700 });
+  fakeProcess(501, { session: 0, ticks: [60, 0, 0, 0], env: { HOME: '/root' }, rssKb: 800 });
+  fakeProcess(3, { name: 'kworker', ppid: 2, session: 0, ticks: [9, 9, 0, 0], env: { MESOS_SANDBOX: SANDBOX_D } });
   mkdirSync(join(proc, 'self'));
   writeFileSync(join(proc, 'version'), 'not a process');
 });
@@ -80,6 +86,10 @@ test('measureRuns attributes sessions to runs by sandbox or by executor pid, and
   // b: 15 + 15 ticks; the zombie has no memory.
   assert.deepEqual(usage.get(b), { processes: 2, cpuUserSeconds: 0.15, cpuSystemSeconds: 0.15, rssBytes: 3000 * 1024 });
   assert.equal(usage.get(c), undefined, 'a run with no processes is not measured');
+  const d: MeasuredRun = { directory: SANDBOX_D, pid: null };
+  assert.deepEqual((await measureRuns([d], proc)).get(d), { processes: 1, cpuUserSeconds: 0.4, cpuSystemSeconds: 0, rssBytes: 700 * 1024 }, 'session 0 ties no processes together');
+  const byPid: MeasuredRun = { directory: '/nowhere', pid: 501 };
+  assert.deepEqual((await measureRuns([byPid], proc)).get(byPid), { processes: 1, cpuUserSeconds: 0.6, cpuSystemSeconds: 0, rssBytes: 800 * 1024 }, 'a process in session 0 is found by its pid');
   assert.equal((await measureRuns([], proc)).size, 0);
   assert.equal((await measureRuns([a], join(proc, 'missing'))).size, 0, 'no /proc, no measurements');
 });
@@ -127,7 +137,7 @@ test('/monitor/statistics lists live runs only, with limits of their executor an
   assert.equal(b?.statistics.timestamp, 42);
 });
 
-test('the real /proc: this process is found by its session and measured', async () => {
+test('the real /proc: this process is found by its pid and measured, whatever its session', async () => {
   const self = { directory: '/nowhere', pid: process.pid };
   const usage = (await measureRuns([self])).get(self);
   assert.ok(usage, 'this process is measured');
