@@ -43,7 +43,12 @@ export interface DrfAllocatorOptions {
  * nearly always exactly one of them (a declined offer, an offer's task ending), and then it can
  * be taken out as it was put in, without arithmetic.
  */
+const SHORT_LIST = 16;
+
 class Allocation {
+  /** Whose it is; set when it is put on an agent (a declined offer's allocation may go to another framework next). */
+  frameworkId = '' as FrameworkId;
+
   constructor(
     readonly resources: readonly Resource[],
     private bareList: readonly Resource[] | null,
@@ -65,8 +70,12 @@ class Allocation {
 interface AgentState {
   readonly id: AgentId;
   total: Resource[];
-  /** What each framework was allocated (offered or used) on the agent. */
-  allocated: Map<FrameworkId, Allocation[]>;
+  /**
+   * What frameworks were allocated (offered or used) on the agent, each allocation naming its
+   * framework. A list, not a map by framework: an agent holds a few allocations, and at thousands
+   * of agents a map each costs the collector more than scanning a few entries costs a lookup.
+   */
+  allocations: Allocation[];
   /** Total minus everything allocated, kept as allocations come and go (no allocation_info). */
   free: readonly Resource[];
   /** Mesos offers an agent with GPUs only to frameworks that can use them. */
@@ -159,10 +168,9 @@ export class DrfAllocator implements Allocator {
   removeFramework(frameworkId: FrameworkId): void {
     this.frameworks.delete(frameworkId);
     for (const agent of this.agents.values()) {
-      const held = agent.allocated.get(frameworkId);
-      if (!held) continue;
-      agent.allocated.delete(frameworkId);
-      for (const allocation of held) agent.free = addAll(agent.free, allocation.bare);
+      if (!agent.allocations.some((allocation) => allocation.frameworkId === frameworkId)) continue;
+      for (const allocation of agent.allocations) if (allocation.frameworkId === frameworkId) agent.free = addAll(agent.free, allocation.bare);
+      agent.allocations = agent.allocations.filter((allocation) => allocation.frameworkId !== frameworkId);
     }
     for (const [role, sorter] of [...this.frameworkSorters]) {
       if (sorter.contains(frameworkId)) this.leaveRole(frameworkId, role, sorter);
@@ -187,7 +195,7 @@ export class DrfAllocator implements Allocator {
     // An agent added again (its total changed while it was away) keeps its decline filters.
     this.dropAgent(agentId);
     const total = unallocated(options.total);
-    const agent: AgentState = { id: agentId, total, allocated: new Map(), free: total, returned: null, hasGpus: hasGpus(total), active: true, checkedFree: null };
+    const agent: AgentState = { id: agentId, total, allocations: [], free: total, returned: null, hasGpus: hasGpus(total), active: true, checkedFree: null };
     this.agents.set(agentId, agent);
     this.changeClusterTotal(agent.total, 1);
     this.chargeReservations(agent.total, 1);
@@ -204,9 +212,7 @@ export class DrfAllocator implements Allocator {
   private dropAgent(agentId: AgentId): boolean {
     const agent = this.agents.get(agentId);
     if (!agent) return false;
-    for (const [frameworkId, held] of agent.allocated) {
-      for (const allocation of held) this.trackClient(frameworkId, allocation, -1);
-    }
+    for (const allocation of agent.allocations) this.trackClient(allocation.frameworkId, allocation, -1);
     this.agents.delete(agentId);
     this.changeClusterTotal(agent.total, -1);
     this.chargeReservations(agent.total, -1);
@@ -222,19 +228,19 @@ export class DrfAllocator implements Allocator {
     agent.hasGpus = hasGpus(agent.total);
     this.changeClusterTotal(agent.total, 1);
     this.chargeReservations(agent.total, 1);
-    const held = [...agent.allocated.values()].flat().reduce<Resource[]>((all, allocation) => addAll(all, allocation.bare), []);
+    const held = agent.allocations.reduce<Resource[]>((all, allocation) => addAll(all, allocation.bare), []);
     agent.free = subtractAll(agent.total, held);
     agent.returned = null;
   }
 
   updateAllocation(frameworkId: FrameworkId, agentId: AgentId, from: readonly Resource[], to: readonly Resource[]): boolean {
     const agent = this.agents.get(agentId);
-    const held = agent?.allocated.get(frameworkId);
-    if (!agent || !held) return false;
-    const taken = takeBack(held, from);
+    if (!agent) return false;
+    const taken = takeBack(agent, frameworkId, from);
     if (!taken) return false;
     const converted = allocationOf(to);
-    held.push(converted);
+    converted.frameworkId = frameworkId;
+    agent.allocations.push(converted);
     this.trackClient(frameworkId, taken, -1);
     this.trackClient(frameworkId, converted, +1);
     this.changeClusterTotal(agent.total, -1);
@@ -262,9 +268,12 @@ export class DrfAllocator implements Allocator {
   }
 
   private allocateOn(agent: AgentState, frameworkId: FrameworkId, allocation: Allocation): void {
-    const held = agent.allocated.get(frameworkId);
-    if (held) held.push(allocation);
-    else agent.allocated.set(frameworkId, [allocation]);
+    allocation.frameworkId = frameworkId;
+    const held = agent.allocations;
+    // A short list is copied at its exact length: a push leaves room for 16 more entries, which at
+    // thousands of agents the collector pays for on every pass.
+    if (held.length < SHORT_LIST) agent.allocations = held.length === 0 ? [allocation] : held.concat(allocation);
+    else held.push(allocation);
     // The whole of what was free is the common case (one offer takes an unreserved agent).
     const bare = allocation.builtBare;
     agent.free = bare === agent.free ? [] : bare !== null ? subtractAll(agent.free, bare) : subtractAllocated(agent.free, allocation.resources);
@@ -273,11 +282,9 @@ export class DrfAllocator implements Allocator {
 
   recoverResources(frameworkId: FrameworkId, agentId: AgentId, resources: readonly Resource[], refuseSeconds: number | null, nowMs: number): void {
     const agent = this.agents.get(agentId);
-    const held = agent?.allocated.get(frameworkId);
     let returned: Allocation | null = null;
-    if (agent && held) {
-      returned = takeBack(held, resources);
-      if (held.length === 0) agent.allocated.delete(frameworkId);
+    if (agent) {
+      returned = takeBack(agent, frameworkId, resources);
       if (returned) {
         agent.free = agent.free.length === 0 ? returned.bare : addAll(agent.free, returned.bare);
         agent.returned = returned;
@@ -367,9 +374,7 @@ export class DrfAllocator implements Allocator {
     const consumed: number[] = [];
     const add = (amounts: ResourceVector) => addVector(consumed, amounts, 1);
     for (const agent of this.agents.values()) {
-      for (const held of agent.allocated.values()) {
-        for (const allocation of held) for (const part of allocation.parts) if (inSubtree(part.role, role)) add(part.unreserved);
-      }
+      for (const allocation of agent.allocations) for (const part of allocation.parts) if (inSubtree(part.role, role)) add(part.unreserved);
       for (const [reservedTo, amounts] of reservedVectors(agent.total)) if (inSubtree(reservedTo, role)) add(amounts);
     }
     return consumed;
@@ -742,11 +747,6 @@ function offerableTo(free: readonly Resource[], role: string): readonly Resource
   return free;
 }
 
-/**
- * Takes `resources` out of a framework's allocations on an agent: the allocation that is exactly
- * them (by identity, then by content), else out of their sum. Null when they are not all held —
- * returning more than is held would grow the free pool.
- */
 function allocationOf(resources: readonly Resource[]): Allocation {
   const role = resources[0]?.allocation_info?.role ?? '*';
   // Nearly always one role (an offer, a framework's tasks in one role): no grouping needed.
@@ -766,7 +766,9 @@ function partOf(role: string, resources: readonly Resource[]): Allocation['parts
     addToVector(amounts, resource.name, resource.scalar?.value ?? 0);
     if (unreserved !== null && resource.reservations === undefined) addToVector(unreserved, resource.name, resource.scalar?.value ?? 0);
   }
-  return { role, amounts, unreserved: unreserved ?? amounts };
+  // Copied at their exact length, as kept vectors should be (built by index, they have room for 17).
+  const exact = amounts.slice();
+  return { role, amounts: exact, unreserved: unreserved?.slice() ?? exact };
 }
 
 /** Scalar amounts reserved in a list, by reservation role. */
@@ -845,20 +847,31 @@ function shrink(resources: readonly Resource[], cap: Array<number | undefined>, 
   return out;
 }
 
-function takeBack(held: Allocation[], resources: readonly Resource[]): Allocation | null {
-  let at = held.findIndex((allocation) => allocation.resources === resources);
+/**
+ * Takes `resources` out of a framework's allocations on an agent: the allocation that is exactly
+ * them (by identity, then by content), else out of their sum. Null when they are not all held —
+ * returning more than is held would grow the free pool.
+ */
+function takeBack(agent: AgentState, frameworkId: FrameworkId, resources: readonly Resource[]): Allocation | null {
+  const held = agent.allocations;
+  let at = held.findIndex((allocation) => allocation.frameworkId === frameworkId && allocation.resources === resources);
   if (at < 0) {
-    at = held.findIndex((allocation) => allocation.resources.length === resources.length && contains(allocation.resources, resources) && contains(resources, allocation.resources));
-    if (at < 0) {
-      const sum = held.reduce<Resource[]>((all, allocation) => addAll(all, allocation.resources), []);
-      if (resources.length === 0 || !contains(sum, resources)) return null;
-      const remaining = subtractAll(sum, resources);
-      held.splice(0, held.length);
-      if (!isEmpty(remaining)) held.push(allocationOf(remaining));
-      return allocationOf(resources);
-    }
+    at = held.findIndex((allocation) => allocation.frameworkId === frameworkId && allocation.resources.length === resources.length
+      && contains(allocation.resources, resources) && contains(resources, allocation.resources));
   }
-  return (held.splice(at, 1)[0] as Allocation);
+  if (at >= 0) return held.splice(at, 1)[0] as Allocation;
+  const sum = held.reduce<Resource[]>((all, allocation) => (allocation.frameworkId === frameworkId ? addAll(all, allocation.resources) : all), []);
+  if (resources.length === 0 || !contains(sum, resources)) return null;
+  const remaining = subtractAll(sum, resources);
+  agent.allocations = held.filter((allocation) => allocation.frameworkId !== frameworkId);
+  if (!isEmpty(remaining)) {
+    const rest = allocationOf(remaining);
+    rest.frameworkId = frameworkId;
+    agent.allocations.push(rest);
+  }
+  const taken = allocationOf(resources);
+  taken.frameworkId = frameworkId;
+  return taken;
 }
 
 const isEmptyQuantities = (quantities: Quantities): boolean => quantities.size === 0;
