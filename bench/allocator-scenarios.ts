@@ -82,8 +82,15 @@ function declineRounds(allocator: Allocator, rounds: number): { times: number[];
  * DeclineOffers: every round declines every outstanding offer for ever (Mesos passes INT_MAX
  * seconds, capped at a year), then times one cycle. Mesos runs 2·F rounds; `maxRounds` caps that
  * for large F (each round adds one filter per agent, so later rounds cost a little more).
+ *
+ * Adding the agents is timed twice. Cold: the first cluster of this size in the process, so the
+ * heap grows into memory the process has never touched (on a VM that lazily backs its memory each
+ * new 4 KiB page costs microseconds; `firstTouchMicrosPerPage` measures it). Warm: the same cluster
+ * built again after the first is dropped, as a master that has run a while adds agents.
  */
 export function declineOffers(agents: number, frameworks: number, maxRounds: number): BenchResult[] {
+  // The cold cluster is dropped as soon as it is built, so the warm build can reuse its memory.
+  const coldAddAgentsMs = cluster(agents, frameworks, used(16, 2014)).addAgentsMs;
   const { allocator, addAgentsMs } = cluster(agents, frameworks, used(16, 2014));
   const rounds = Math.min(2 * frameworks, maxRounds);
   const { times, offerCounts } = declineRounds(allocator, rounds);
@@ -94,8 +101,27 @@ export function declineOffers(agents: number, frameworks: number, maxRounds: num
   return [
     { scenario, metric: 'allocate() per cycle, rounds 1…', unit: 'ms', median: median(later), p99: Math.max(...later), params },
     { scenario, metric: 'allocate(), round 0', unit: 'ms', median: times[0] as number, params: { agents, frameworks } },
-    { scenario, metric: 'addAgent()', unit: 'µs/agent', median: (addAgentsMs * 1000) / agents, params: { agents, frameworks } },
+    { scenario, metric: 'addAgent(), cold heap', unit: 'µs/agent', median: (coldAddAgentsMs * 1000) / agents, params: { agents, frameworks } },
+    { scenario, metric: 'addAgent(), warm heap', unit: 'µs/agent', median: (addAgentsMs * 1000) / agents, params: { agents, frameworks } },
   ];
+}
+
+/**
+ * What touching a 4 KiB page of memory for the first time costs here, in µs: the floor under any
+ * benchmark that grows its heap. About 0.1–0.3 µs on bare Linux; far more on a VM whose host backs
+ * guest memory only when first touched.
+ */
+export function firstTouchMicrosPerPage(): number {
+  const PAGE = 4096;
+  const bytes = 64 * 2 ** 20;
+  const samples: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    const buffer = Buffer.allocUnsafeSlow(bytes);
+    for (let at = 0; at < bytes; at += PAGE) buffer[at] = 1;
+    samples.push(((performance.now() - started) * 1000) / (bytes / PAGE));
+  }
+  return median(samples);
 }
 
 /**
