@@ -63,6 +63,8 @@ export interface AgentOptions {
   executorReregistrationTimeoutMs: number;
   executorShutdownGracePeriodMs: number;
   recoveryTimeoutMs: number;
+  /** Whether a damaged checkpoint is fatal (Mesos' `--strict`); else it is skipped and counted. */
+  strict: boolean;
   registrationBackoffMs: number;
   flags: Record<string, string>;
 }
@@ -220,7 +222,9 @@ export class Agent {
     mkdirSync(this.paths.metaDir(), { recursive: true });
     this.recoverResources();
     const journalFile = this.paths.journalFile();
-    const recovered = Journal.recover(journalFile);
+    const { state: recovered, errors } = Journal.recover(journalFile, this.options.strict);
+    for (const error of errors) this.logger.error(`Skipped a damaged record of ${journalFile} (--strict=false): ${error}`);
+    this.counters.recoveryErrors += errors.length;
     this.journal = new Journal(journalFile);
     if (recovered) {
       await this.recover(recovered);

@@ -117,18 +117,38 @@ export function readJson<T>(file: string): T | null {
   }
 }
 
-/** Replays journal lines into the live state they describe. A torn last line (crash mid-write) is dropped. */
-export function replayJournal(text: string): RecoveredAgent | null {
+/** What replaying a journal found: the state, and the lines it could not read (with strict off). */
+export interface Replayed {
+  state: RecoveredAgent | null;
+  /** One message per unreadable line, naming the line. */
+  errors: string[];
+}
+
+/**
+ * Replays journal lines into the live state they describe. A torn last line (no newline after it:
+ * a crash mid-write) is expected and dropped. A whole line that is not a record means the file was
+ * damaged: as Mesos' `--strict` (the default) does, that is fatal, since going on would silently
+ * forget every task launched after it; with `strict` off the line is skipped and counted.
+ * @throws Error naming the line, when strict.
+ */
+export function replayJournal(text: string, strict = true): Replayed {
+  const errors: string[] = [];
   let agent: { agentId: string; info: AgentInfo } | null = null;
   const frameworks = new Map<string, { info: FrameworkInfo; executors: Map<string, { checkpoint: ExecutorCheckpoint; tasks: Map<string, RecoveredTask> }> }>();
   const executorOf = (frameworkId: string, executorId: string) => frameworks.get(frameworkId)?.executors.get(executorId);
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
     if (line.trim() === '') continue;
     let record: JournalRecord;
     try {
       record = JSON.parse(line) as JournalRecord;
-    } catch {
-      break;
+    } catch (error) {
+      // After the last newline: a record cut short by a crash.
+      if (index === lines.length - 1) break;
+      const problem = `line ${index + 1} is not a record (${(error as Error).message})`;
+      if (strict) throw new Error(`${problem}; start the agent with --strict=false to skip it and recover the rest`);
+      errors.push(problem);
+      continue;
     }
     switch (record.t) {
       case 'agent':
@@ -161,14 +181,15 @@ export function replayJournal(text: string): RecoveredAgent | null {
       }
     }
   }
-  if (!agent) return null;
-  return {
+  if (!agent) return { state: null, errors };
+  const state = {
     ...agent,
     frameworks: [...frameworks.values()].map((framework) => ({
       info: framework.info,
       executors: [...framework.executors.values()].map((executor) => ({ checkpoint: executor.checkpoint, tasks: [...executor.tasks.values()] })),
     })),
   };
+  return { state, errors };
 }
 
 /** The records that rebuild a recovered state (what a compacted journal holds). */
@@ -206,10 +227,17 @@ export class Journal {
     this.bytes = intact;
   }
 
-  /** What the journal holds now, or null when it is empty (a fresh work dir). */
-  static recover(file: string): RecoveredAgent | null {
-    if (!existsSync(file)) return null;
-    return replayJournal(readFileSync(file, 'utf8'));
+  /**
+   * What the journal holds now (state null when it is empty: a fresh work dir).
+   * @throws Error naming the file and line, when strict and a line is damaged.
+   */
+  static recover(file: string, strict = true): Replayed {
+    if (!existsSync(file)) return { state: null, errors: [] };
+    try {
+      return replayJournal(readFileSync(file, 'utf8'), strict);
+    } catch (error) {
+      throw new Error(`Failed to recover the agent's checkpoint ${file}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   append(record: JournalRecord): void {

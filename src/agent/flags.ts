@@ -16,6 +16,12 @@ export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: 'executor_registration_timeout', kind: 'duration', default: '1mins', help: 'How long an executor may take to subscribe before its tasks fail' },
   { name: 'executor_reregistration_timeout', kind: 'duration', default: '2secs', help: 'After an agent restart, how long executors have to resubscribe' },
   { name: 'executor_shutdown_grace_period', kind: 'duration', default: '5secs', help: 'Time an executor has to stop its tasks when shut down' },
+  {
+    name: 'strict',
+    kind: 'boolean',
+    default: 'true',
+    help: 'Whether a damaged checkpoint stops the agent at start; with false the agent skips what it cannot read, recovers the rest and counts slave/recovery_errors',
+  },
   { name: 'recovery_timeout', kind: 'duration', default: '15mins', help: 'How long executors wait for a restarting agent before they kill their tasks and exit' },
   { name: 'registration_backoff_factor', kind: 'duration', default: '1secs', help: 'Upper bound of the first wait before (re)subscribing to the master; doubles on each failure up to 1mins' },
   { name: 'log_level', kind: 'string', default: 'info', help: 'Log level: trace, debug, info, warn, error' },

@@ -77,6 +77,7 @@ export async function runAgent(flags: FlagValues, logger: Logger): Promise<Runni
       executorReregistrationTimeoutMs: Number(flags.executor_reregistration_timeout ?? 2000),
       executorShutdownGracePeriodMs: Number(flags.executor_shutdown_grace_period ?? 5000),
       recoveryTimeoutMs: Number(flags.recovery_timeout ?? 900_000),
+      strict: flags.strict !== false,
       registrationBackoffMs: Number(flags.registration_backoff_factor ?? 1000),
       flags: Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, String(v)])),
     },

@@ -26,6 +26,8 @@ export class AgentCounters {
   validFrameworkMessages = 0;
   /** Framework messages from the master for an executor this agent does not run (dropped). */
   invalidFrameworkMessages = 0;
+  /** Checkpoint lines skipped at start because they could not be read (only with --strict=false). */
+  recoveryErrors = 0;
 
   /** Counts a task's move from `previous` to `next` when it is the move into a terminal state. */
   taskStateChanged(previous: TaskState, next: TaskState): void {
@@ -119,6 +121,7 @@ export function agentMetricsSnapshot(view: AgentMetricsView, nowMs: number, syst
   snapshot.counter('slave/valid_status_updates', counters.validStatusUpdates, 'Status updates the agent took in');
   snapshot.counter('slave/invalid_status_updates', counters.invalidStatusUpdates, 'Status updates refused for an unknown executor or task');
   snapshot.counter('slave/valid_framework_messages', counters.validFrameworkMessages, 'Framework messages passed on to an executor');
+  snapshot.counter('slave/recovery_errors', counters.recoveryErrors, 'Checkpoint records the agent could not read when it started (with --strict=false)');
   snapshot.counter('slave/invalid_framework_messages', counters.invalidFrameworkMessages, 'Framework messages for an executor the agent does not run');
   system?.addTo(snapshot, nowMs);
   return snapshot;

@@ -50,6 +50,7 @@ test('the snapshot: live tasks, ended tasks, executors, resources, registration'
   counters.containerLaunchErrors = 1;
   counters.validFrameworkMessages = 3;
   counters.invalidFrameworkMessages = 2;
+  counters.recoveryErrors = 4;
   const revocableCpus = (value: number): Resource => ({ name: 'cpus', type: 'SCALAR', scalar: { value }, revocable: {} });
   const executors = [
     // A custom executor (0.1 cpus) with a running task and one that finished (its 1 cpu is free again).
@@ -98,6 +99,7 @@ test('the snapshot: live tasks, ended tasks, executors, resources, registration'
   assert.equal(s['slave/container_launch_errors'], 1);
   assert.equal(s['slave/valid_framework_messages'], 3);
   assert.equal(s['slave/invalid_framework_messages'], 2);
+  assert.equal(s['slave/recovery_errors'], 4);
   assert.equal(s['system/cpus_total'], undefined, 'no system gauges unless asked for');
   assert.equal(s['slave/frameworks_active'], 1);
   assert.equal(s['slave/valid_status_updates'], 7);
