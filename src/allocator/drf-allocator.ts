@@ -37,14 +37,15 @@ export interface DrfAllocatorOptions {
   fairSharingExcludedResourceNames?: readonly string[];
 }
 
+/** Up to this many allocations an agent's list is copied at its exact length as it grows (see allocateOn). */
+const SHORT_LIST = 16;
+
 /**
  * One allocation as it was made: the resources with allocation_info.role, and the same without.
  * Kept whole, not merged into the framework's other allocations, because what comes back is
  * nearly always exactly one of them (a declined offer, an offer's task ending), and then it can
  * be taken out as it was put in, without arithmetic.
  */
-const SHORT_LIST = 16;
-
 class Allocation {
   /** Whose it is; set when it is put on an agent (a declined offer's allocation may go to another framework next). */
   frameworkId = '' as FrameworkId;
