@@ -33,7 +33,6 @@ for (const seed of seeds) {
     const launched = sim.frameworks.reduce((n, f) => n + f.tasksLaunched, 0);
     assert.ok(launched > 500, `the workload ran (${launched} tasks launched)`);
     assert.ok(sim.masterGeneration > 0, `the master failed over (${sim.masterGeneration} times)`);
-    console.log(`seed ${seed}: ${sim.masterGeneration} master failovers, ${launched} tasks`);
 
     sim.heal();
     for (let i = 0; i < STEPS_CONVERGENCE; i++) {
