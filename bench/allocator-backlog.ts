@@ -40,6 +40,7 @@ export async function allocatorBacklog(agents: number, frameworks: number): Prom
       offerTimeoutMs: null,
       maxCompletedFrameworks: 50,
       maxCompletedTasksPerFramework: 1000,
+      agentReregisterTimeoutMs: 600_000,
     },
     new DrfAllocator(new SeededRng(1)),
   );

@@ -67,6 +67,17 @@ export class SimAgent {
     this.alive = true;
   }
 
+  /** The master failed over: the stream is gone, so the agent subscribes again (an answer still in flight may land on the new master). */
+  onMasterLost(): void {
+    this.connectionId = null;
+  }
+
+  /** Whether the agent runs the task (it has not ended here). */
+  runs(frameworkId: string, taskId: string): boolean {
+    const task = this.tasks.get(key(frameworkId, taskId));
+    return task !== undefined && !isTerminalTaskState(task.state);
+  }
+
   onSubscribed(connectionId: ConnectionId, agentId: AgentId): void {
     this.subscribing = false;
     this.connectionId = connectionId;

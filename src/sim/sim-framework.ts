@@ -35,6 +35,11 @@ export class SimFramework {
     this.partitionAware = index % 2 === 1;
   }
 
+  /** Tasks this framework asked to launch. */
+  get tasksLaunched(): number {
+    return this.taskCounter;
+  }
+
   get connected(): boolean {
     return this.connectionId !== null;
   }
@@ -54,6 +59,11 @@ export class SimFramework {
     if (!connectionId || !this.frameworkId) return;
     this.connectionId = null;
     this.sim.toMaster({ kind: 'framework-disconnected', frameworkId: this.frameworkId, connectionId });
+  }
+
+  /** The master failed over: the stream is gone, so the framework subscribes again with its id. */
+  onMasterLost(): void {
+    this.connectionId = null;
   }
 
   onSubscribed(connectionId: ConnectionId, frameworkId: FrameworkId, _event: SchedulerEvent): void {

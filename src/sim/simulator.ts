@@ -2,7 +2,9 @@
  * A deterministic simulation of a Meridian cluster (after TigerBeetle's VOPR): the real MasterCore
  * and allocator, driven by simulated agents and frameworks that exchange messages through a
  * seeded network with delays, and by injected faults (agent crashes and restarts, scheduler
- * disconnects and failovers). Everything random comes from one seed, so a failing run replays.
+ * disconnects and failovers, master failovers). Everything random comes from one seed, so a
+ * failing run replays. The master's registry is kept here as the shell keeps it on disk: every
+ * `persist` effect is applied to it before the effects after it, and a new master recovers it.
  */
 import type { AgentEvent } from '../api/agent-link/messages.js';
 import { isTerminalTaskState, type Offer, type Resource, type TaskState, type TaskStatus } from '../api/mesos.js';
@@ -12,7 +14,9 @@ import { DrfAllocator } from '../allocator/drf-allocator.js';
 import type { AgentId, FrameworkId } from '../common/ids.js';
 import { SeededRng } from '../common/rng.js';
 import { MasterCore } from '../master/core/master-core.js';
-import { timerKeyString, type ConnectionId, type Effect, type MasterInput, type TimerKey } from '../master/core/types.js';
+import {
+  timerKeyString, type AdmittedAgentEntry, type ConnectionId, type Effect, type MasterInput, type RegistryChange, type TimerKey, type UnreachableAgentEntry,
+} from '../master/core/types.js';
 import { SimAgent } from './sim-agent.js';
 import { SimFramework } from './sim-framework.js';
 
@@ -28,6 +32,8 @@ export interface SimulatorOptions {
   frameworkDisconnectRatio: number;
   /** A quota limit on role `*`, which every simulated framework is in (none when absent). */
   quotaLimit?: Record<string, number>;
+  /** Per step: chance that the master fails over (a new MasterCore recovers the registry; every stream breaks). */
+  masterFailoverRatio?: number;
 }
 
 /** Simulated time per step; pings and allocation run on their own periods of it. */
@@ -36,6 +42,8 @@ export const PING_PERIOD_MS = 1_000;
 export const ALLOCATION_PERIOD_MS = 500;
 /** Messages are delivered 0..DELIVERY_STEPS_MAX steps after they are sent. */
 export const DELIVERY_STEPS_MAX = 3;
+/** Agents of the registry not back this long after a master failover are marked unreachable (200 steps). */
+export const AGENT_REREGISTER_TIMEOUT_MS = 20_000;
 
 interface Delivery {
   atStep: number;
@@ -45,9 +53,25 @@ interface Delivery {
 /** Each link (one stream or one peer's calls) is FIFO, as a TCP connection is: delays never reorder it. */
 type LinkKey = string;
 
+/** The registry's agents, as the master shell's agents.log holds them. */
+class SimRegistry {
+  readonly admitted = new Map<AgentId, AdmittedAgentEntry>();
+  readonly unreachable = new Map<AgentId, UnreachableAgentEntry>();
+
+  apply(change: RegistryChange): void {
+    this.admitted.delete(change.agentId);
+    this.unreachable.delete(change.agentId);
+    if (change.kind === 'admit-agent') this.admitted.set(change.agentId, { agentId: change.agentId, info: change.info });
+    else if (change.kind === 'mark-agent-unreachable') this.unreachable.set(change.agentId, { agentId: change.agentId, info: change.info, unreachableAtMs: change.unreachableAtMs });
+  }
+}
+
 export class Simulator {
   readonly rng: SeededRng;
-  readonly core: MasterCore;
+  core: MasterCore;
+  /** Master failovers so far; each new master gets its own id, so the ids it makes are new. */
+  masterGeneration = 0;
+  private readonly registry = new SimRegistry();
   readonly agents: SimAgent[] = [];
   readonly frameworks: SimFramework[] = [];
   stepNumber = 0;
@@ -63,22 +87,47 @@ export class Simulator {
 
   constructor(readonly options: SimulatorOptions) {
     this.rng = new SeededRng(options.seed);
-    this.core = new MasterCore(
+    this.core = this.newMaster();
+    for (let i = 0; i < options.agents; i++) this.agents.push(new SimAgent(this, i));
+    for (let i = 0; i < options.frameworks; i++) this.frameworks.push(new SimFramework(this, i));
+  }
+
+  /** A master as it starts: quota set (the operator's, durable), the registry's agents recovered. */
+  private newMaster(): MasterCore {
+    const masterId = this.masterGeneration === 0 ? 'sim' : `sim${this.masterGeneration}`;
+    const core = new MasterCore(
       {
-        masterId: 'sim',
-        masterInfo: { id: 'sim', ip: 0, port: 5050, hostname: 'sim-master', version: '1.11.0' },
+        masterId,
+        masterInfo: { id: masterId, ip: 0, port: 5050, hostname: 'sim-master', version: '1.11.0' },
         heartbeatIntervalSeconds: 15,
         agentPingTimeoutMs: PING_PERIOD_MS,
         maxAgentPingTimeouts: 3,
         offerTimeoutMs: 5_000,
         maxCompletedFrameworks: 50,
         maxCompletedTasksPerFramework: 100,
+        agentReregisterTimeoutMs: AGENT_REREGISTER_TIMEOUT_MS,
       },
-      new DrfAllocator(new SeededRng(options.seed ^ 0x5eed)),
+      new DrfAllocator(new SeededRng((this.options.seed ^ 0x5eed) + this.masterGeneration)),
     );
-    if (options.quotaLimit) this.core.step({ kind: 'update-quota', update: [{ role: '*', spec: { guarantees: {}, limits: options.quotaLimit } }] }, 0);
-    for (let i = 0; i < options.agents; i++) this.agents.push(new SimAgent(this, i));
-    for (let i = 0; i < options.frameworks; i++) this.frameworks.push(new SimFramework(this, i));
+    const quotaLimit = this.options.quotaLimit;
+    if (quotaLimit) core.step({ kind: 'update-quota', update: [{ role: '*', spec: { guarantees: {}, limits: quotaLimit } }] }, this.nowMs);
+    const effects = core.step({ kind: 'recover-registry', admitted: [...this.registry.admitted.values()], unreachable: [...this.registry.unreachable.values()] }, this.nowMs);
+    this.core = core;
+    for (const effect of effects) this.apply(effect);
+    return core;
+  }
+
+  /**
+   * The master process dies and a new one takes over: its timers die with it, every stream breaks
+   * (peers resubscribe; what was in flight to them is lost), and the new master starts from the
+   * registry alone.
+   */
+  failoverMaster(): void {
+    this.masterGeneration++;
+    this.timers.clear();
+    for (const framework of this.frameworks) framework.onMasterLost();
+    for (const agent of this.agents) agent.onMasterLost();
+    this.newMaster();
   }
 
   newConnection(): ConnectionId {
@@ -124,6 +173,7 @@ export class Simulator {
     this.options.agentCrashRatio = 0;
     this.options.frameworkDisconnectRatio = 0;
     this.options.agentRestartRatio = 1;
+    this.options.masterFailoverRatio = 0;
   }
 
   private deliverDue(): void {
@@ -152,11 +202,17 @@ export class Simulator {
     for (const framework of this.frameworks) {
       if (framework.connected && this.rng.nextFloat() < this.options.frameworkDisconnectRatio) framework.disconnect();
     }
+    if (this.rng.nextFloat() < (this.options.masterFailoverRatio ?? 0)) this.failoverMaster();
   }
 
   private apply(effect: Effect): void {
     switch (effect.kind) {
+      case 'persist':
+        // Synchronous, so durable before any effect after it, as the shell guarantees.
+        this.registry.apply(effect.change);
+        return;
       case 'to-framework': {
+        this.checkReconciliation(effect.frameworkId, effect.event);
         const framework = this.frameworks.find((f) => f.frameworkId === effect.frameworkId);
         const connectionId = framework?.connectionId;
         // Events travel on the framework's current stream; if that stream dies first, they are lost with it.
@@ -195,6 +251,26 @@ export class Simulator {
       case 'log':
       case 'operator-answer':
         return;
+    }
+  }
+
+  /**
+   * The master never tells a framework in reconciliation that a task is lost, unknown or gone
+   * while the agent it names still runs it and has not left the cluster (it is registered, or
+   * recovered and may still come back): the framework would relaunch it and, once the agent
+   * returns, run it twice. That is the mistake a master without a registry of agents makes after
+   * a failover.
+   */
+  private checkReconciliation(frameworkId: FrameworkId, event: SchedulerEvent): void {
+    if (event.type !== 'UPDATE') return;
+    const { status } = event.update;
+    if (status.reason !== 'REASON_RECONCILIATION' || !status.agent_id) return;
+    if (!['TASK_LOST', 'TASK_UNKNOWN', 'TASK_GONE', 'TASK_DROPPED'].includes(status.state)) return;
+    const agentId = status.agent_id.value as AgentId;
+    const standing = this.core.agentStanding(agentId);
+    if (standing === 'unreachable' || standing === 'gone') return;
+    if (this.agentById(agentId)?.runs(frameworkId, status.task_id.value)) {
+      this.violations.push(`reconciliation said ${status.state} for task ${status.task_id.value} still running on agent ${agentId} (${standing}; step ${this.stepNumber})`);
     }
   }
 

@@ -35,6 +35,8 @@ export class MasterCounters {
   agentRemovals = 0;
   /** Those of them marked unreachable because they stopped answering pings (Mesos' failed health checks). */
   agentRemovalsUnhealthy = 0;
+  /** Agents recovered from the registry that did not reregister within `agent_reregister_timeout` (Mesos' `master/recovery_slave_removals`). */
+  recoveryAgentRemovals = 0;
 
   /**
    * A task reached the terminal `state`: from a live state, or refused at launch (TASK_ERROR,

@@ -6,7 +6,7 @@
  */
 import type { AgentCall, AgentSubscribe, StatusUpdate } from '../../api/agent-link/messages.js';
 import {
-  isTerminalTaskState, type ExecutorInfo, type FrameworkInfo, type Offer, type OfferOperation, type Resource, type Task, type TaskInfo, type TaskState,
+  isTerminalTaskState, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type Offer, type OfferOperation, type Resource, type Task, type TaskInfo, type TaskState,
   type TaskStatus, type TaskStatusReason,
 } from '../../api/mesos.js';
 import type { WeightInfo } from '../../api/operator/calls.js';
@@ -34,7 +34,9 @@ import {
   taskKey, type AgentRecord, type FrameworkRecord, type OfferRecord, type TaskRecord, type UnreachableAgent,
 } from './state.js';
 import { recountIn, TaskGauges } from './task-gauges.js';
-import type { ConnectionId, Effect, MasterCoreOptions, MasterInput, OperatorAnswer, TimerKey } from './types.js';
+import type {
+  AdmittedAgentEntry, ConnectionId, Effect, MasterCoreOptions, MasterInput, OperatorAnswer, TimerKey, UnreachableAgentEntry,
+} from './types.js';
 import { checkWeightInfos, sortedWeightInfos } from './weights.js';
 import {
   applyQuotaUpdate, checkLimitAgainstConsumption, checkOvercommit, checkQuotaTree, isEmptySpec, reservationOverLimit,
@@ -62,6 +64,13 @@ export class MasterCore {
   readonly agents = new Map<AgentId, AgentRecord>();
   readonly offers = new Map<OfferId, OfferRecord>();
   readonly unreachableAgents = new Map<AgentId, UnreachableAgent>();
+  /**
+   * Agents the registry held as admitted when this master started that have not reregistered yet
+   * (Mesos' `slaves.recovered`). They are not offered and their tasks are unknown until they
+   * return, so reconciliation of a task on one answers nothing rather than TASK_LOST; those not
+   * back within `agentReregisterTimeoutMs` are marked unreachable.
+   */
+  readonly recoveredAgents = new Map<AgentId, AgentInfo>();
   readonly completedFrameworks: FrameworkRecord[] = [];
   private readonly removedFrameworkIds = new Set<FrameworkId>();
   /** Agents an operator marked gone (MARK_AGENT_GONE): they may never reregister. Durable in the shell. */
@@ -148,9 +157,10 @@ export class MasterCore {
   }
 
   /** Where an agent stands, for the Operator API's MARK_AGENT_GONE (404 for an unknown one, idempotent for a gone one). */
-  agentStanding(agentId: AgentId): 'registered' | 'unreachable' | 'gone' | 'unknown' {
+  agentStanding(agentId: AgentId): 'registered' | 'recovered' | 'unreachable' | 'gone' | 'unknown' {
     if (this.goneAgentIds.has(agentId)) return 'gone';
     if (this.agents.has(agentId)) return 'registered';
+    if (this.recoveredAgents.has(agentId)) return 'recovered';
     return this.unreachableAgents.has(agentId) ? 'unreachable' : 'unknown';
   }
 
@@ -258,6 +268,7 @@ export class MasterCore {
         break;
       }
       case 'mark-agent-gone': this.onMarkAgentGone(input.agentId); break;
+      case 'recover-registry': this.onRecoverRegistry(input.admitted, input.unreachable); break;
     }
     const effects = this.effects;
     this.effects = [];
@@ -417,7 +428,11 @@ export class MasterCore {
         return;
       }
       case 'RECONCILE_OPERATIONS':
-        this.operations.reconcile(framework, call.reconcile_operations ?? {}, (agentId) => this.agentStanding(agentId));
+        // TODO(#registry): a recovered agent is answered as an unknown one, as before the registry kept agents.
+        this.operations.reconcile(framework, call.reconcile_operations ?? {}, (agentId) => {
+          const standing = this.agentStanding(agentId);
+          return standing === 'recovered' ? 'unknown' : standing;
+        });
         return;
       case 'REQUEST':
       case 'ACCEPT_INVERSE_OFFERS':
@@ -996,6 +1011,10 @@ export class MasterCore {
         continue;
       }
       const agentId = agent_id?.value as AgentId | undefined;
+      // As Mesos: the task is unknown but its agent may still come back with it after a master
+      // failover, so the master says nothing (the framework asks again later). Answering TASK_LOST
+      // here would make a framework relaunch a task that is still running.
+      if (agentId && this.recoveredAgents.has(agentId)) continue;
       let state: TaskState;
       if (agentId && this.agents.has(agentId)) state = partitionAware ? 'TASK_GONE' : 'TASK_LOST';
       else if (agentId && this.unreachableAgents.has(agentId)) state = partitionAware ? 'TASK_UNREACHABLE' : 'TASK_LOST';
@@ -1104,11 +1123,20 @@ export class MasterCore {
       return;
     }
     const wasUnreachable = requestedId !== undefined && this.unreachableAgents.has(requestedId);
+    const recoveredInfo = requestedId !== undefined ? this.recoveredAgents.get(requestedId) : undefined;
     const id = requestedId ?? this.newAgentId();
-    if (requestedId) this.unreachableAgents.delete(requestedId);
+    if (requestedId) {
+      this.unreachableAgents.delete(requestedId);
+      this.recoveredAgents.delete(requestedId);
+    }
+    const info: AgentInfo = { ...subscribe.agent_info, id: { value: id }, resources: subscribe.resources };
+    // Admitted before the agent hears its id: the shell holds the SUBSCRIBED event below until this
+    // is durable. A recovered agent is in the registry already (unless its AgentInfo changed).
+    if (recoveredInfo === undefined || !sameJson(recoveredInfo, info)) this.emit({ kind: 'persist', change: { kind: 'admit-agent', agentId: id, info } });
+    if (recoveredInfo !== undefined && this.recoveredAgents.size === 0) this.emit({ kind: 'cancel-timer', key: { kind: 'agent-reregister-timeout' } });
     const agent: AgentRecord = {
       id,
-      info: { ...subscribe.agent_info, id: { value: id }, resources: subscribe.resources },
+      info,
       total: fromWireFormat(subscribe.resources),
       version: subscribe.version,
       remoteIp,
@@ -1132,7 +1160,7 @@ export class MasterCore {
   private newAgentId(): AgentId {
     for (;;) {
       const id = agentIdOf(this.masterId, this.nextAgentNumber++);
-      if (!this.agents.has(id) && !this.unreachableAgents.has(id)) return id;
+      if (!this.agents.has(id) && !this.unreachableAgents.has(id) && !this.recoveredAgents.has(id)) return id;
     }
   }
 
@@ -1211,7 +1239,9 @@ export class MasterCore {
     agent.awaitingPong = false;
     agent.missedPings = 0;
     agent.version = subscribe.version;
-    agent.info = { ...subscribe.agent_info, id: { value: agent.id }, resources: agent.info.resources ?? subscribe.resources };
+    const info: AgentInfo = { ...subscribe.agent_info, id: { value: agent.id }, resources: agent.info.resources ?? subscribe.resources };
+    if (!sameJson(agent.info, info)) this.emit({ kind: 'persist', change: { kind: 'admit-agent', agentId: agent.id, info } });
+    agent.info = info;
     // Tasks we launched there that the agent does not know were lost in flight.
     const reported = new Set((subscribe.tasks ?? []).map((t) => taskKey(t.framework_id.value as FrameworkId, t.task_id.value as TaskId)));
     for (const key of [...agent.tasks]) {
@@ -1356,6 +1386,14 @@ export class MasterCore {
    */
   private onMarkAgentGone(agentId: AgentId): void {
     this.goneAgentIds.add(agentId);
+    const inRegistry = this.agents.has(agentId) || this.recoveredAgents.has(agentId) || this.unreachableAgents.has(agentId);
+    if (inRegistry) this.emit({ kind: 'persist', change: { kind: 'remove-agent', agentId } });
+    if (this.recoveredAgents.delete(agentId)) {
+      // Its tasks are unknown to this master: there is nothing to end, and it will be refused if it comes back.
+      this.emit({ kind: 'log', level: 'warn', message: `Recovered agent ${agentId} was marked gone by the operator` });
+      if (this.recoveredAgents.size === 0) this.emit({ kind: 'cancel-timer', key: { kind: 'agent-reregister-timeout' } });
+      return;
+    }
     const agent = this.agents.get(agentId);
     if (agent) {
       this.emit({ kind: 'log', level: 'warn', message: `Agent ${agent.id} (${agent.info.hostname}) was marked gone by the operator` });
@@ -1381,6 +1419,9 @@ export class MasterCore {
    * it is told to shut down. Frameworks that are not partition-aware see TASK_LOST either way.
    */
   private removeAgent(agent: AgentRecord, why: 'unreachable' | 'gone'): void {
+    // Durable before frameworks hear of it: a master that restarts must not take the agent back as
+    // if it had never left (its non-partition-aware tasks, reported lost, would keep running).
+    if (why === 'unreachable') this.emit({ kind: 'persist', change: { kind: 'mark-agent-unreachable', agentId: agent.id, info: agent.info, unreachableAtMs: this.nowMs } });
     this.counters.agentRemoved(why);
     if (agent.connectionId !== null) {
       if (why === 'gone') this.emit({ kind: 'to-agent', agentId: agent.id, event: { type: 'SHUTDOWN', shutdown: { message: 'Agent has been marked gone' } } });
@@ -1434,9 +1475,61 @@ export class MasterCore {
     this.emit({ kind: 'allocation-wanted' });
   }
 
+  // ---------------------------------------------------------------- registry recovery
+
+  /**
+   * What the registry held when this master started: admitted agents become recovered agents, to
+   * be taken back as they reregister; unreachable ones stay unreachable. One timer covers them all
+   * (as Mesos' single `agent_reregister_timeout` after recovery does).
+   */
+  private onRecoverRegistry(admitted: readonly AdmittedAgentEntry[], unreachable: readonly UnreachableAgentEntry[]): void {
+    for (const { agentId, info, unreachableAtMs } of unreachable) {
+      if (this.goneAgentIds.has(agentId) || this.agents.has(agentId)) continue;
+      this.unreachableAgents.set(agentId, { info, unreachableAtMs });
+    }
+    for (const { agentId, info } of admitted) {
+      if (this.goneAgentIds.has(agentId) || this.agents.has(agentId) || this.unreachableAgents.has(agentId)) continue;
+      this.recoveredAgents.set(agentId, info);
+    }
+    if (this.recoveredAgents.size > 0) {
+      this.emit({ kind: 'set-timer', key: { kind: 'agent-reregister-timeout' }, atMs: this.nowMs + this.options.agentReregisterTimeoutMs });
+    }
+    this.emit({
+      kind: 'log',
+      level: 'info',
+      message: `Recovered ${this.recoveredAgents.size} agents and ${this.unreachableAgents.size} unreachable agents from the registry; allowing ${this.options.agentReregisterTimeoutMs} ms for agents to reregister`,
+    });
+  }
+
+  /**
+   * Recovered agents that did not reregister in time are marked unreachable, as Mesos does after
+   * a failover: saved first, counted as removals (and `master/recovery_slave_removals`), and
+   * frameworks get a FAILURE for each. Their tasks are unknown to this master, so no task update
+   * is sent; reconciliation now answers TASK_UNREACHABLE (TASK_LOST if not partition-aware).
+   */
+  private onAgentReregisterTimeout(): void {
+    for (const [agentId, info] of [...this.recoveredAgents]) {
+      this.recoveredAgents.delete(agentId);
+      this.emit({ kind: 'persist', change: { kind: 'mark-agent-unreachable', agentId, info, unreachableAtMs: this.nowMs } });
+      this.unreachableAgents.set(agentId, { info, unreachableAtMs: this.nowMs });
+      this.counters.agentRemoved('unreachable');
+      this.counters.recoveryAgentRemovals++;
+      this.emit({ kind: 'log', level: 'warn', message: `Agent ${agentId} (${info.hostname}) did not reregister within ${this.options.agentReregisterTimeoutMs} ms after master failover: marking it unreachable` });
+      for (const framework of this.frameworks.values()) {
+        if (framework.connectionId !== null) {
+          this.emit({ kind: 'to-framework', frameworkId: framework.id, event: { type: 'FAILURE', failure: { agent_id: { value: agentId } } } });
+        }
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- timers
 
   private onTimer(key: TimerKey): void {
+    if (key.kind === 'agent-reregister-timeout') {
+      this.onAgentReregisterTimeout();
+      return;
+    }
     if (key.kind === 'offer-timeout') {
       this.removeOffer(key.offerId, { rescind: true, refuseSeconds: null });
       return;
@@ -1496,6 +1589,11 @@ function rolesOf(info: FrameworkInfo): string[] {
 /** Whether two lists hold exactly the same resources. */
 function sameResources(a: readonly Resource[], b: readonly Resource[]): boolean {
   return contains(a, b) && contains(b, a);
+}
+
+/** Whether two wire records say the same, field order included (an AgentInfo rebuilt the same way keeps its order). */
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function capabilitiesOf(info: FrameworkInfo): Set<string> {

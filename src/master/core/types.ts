@@ -4,7 +4,7 @@
  * the returned `Effect`s in order (send an event, close a stream, set a timer).
  */
 import type { AgentCall, AgentEvent, AgentSubscribe } from '../../api/agent-link/messages.js';
-import type { FrameworkInfo, MasterInfo, Resource, Task, TaskState, TaskStatus } from '../../api/mesos.js';
+import type { AgentInfo, FrameworkInfo, MasterInfo, Resource, Task, TaskState, TaskStatus } from '../../api/mesos.js';
 import type { WeightInfo } from '../../api/operator/calls.js';
 import type { QuotaSpec } from '../../allocator/quota.js';
 import type { SchedulerCall } from '../../api/scheduler/calls.js';
@@ -18,10 +18,43 @@ export type TimerKey =
   | { kind: 'offer-timeout'; offerId: OfferId }
   | { kind: 'framework-failover'; frameworkId: FrameworkId }
   /** Re-send the framework's unacknowledged operation statuses that are due (operations.ts). */
-  | { kind: 'operation-status-retry'; frameworkId: FrameworkId };
+  | { kind: 'operation-status-retry'; frameworkId: FrameworkId }
+  /** `agent_reregister_timeout` after recovering the registry: agents not back by then are marked unreachable. */
+  | { kind: 'agent-reregister-timeout' };
 
-export const timerKeyString = (key: TimerKey): string =>
-  key.kind === 'offer-timeout' ? `offer-timeout:${key.offerId}` : `${key.kind}:${key.frameworkId}`;
+export const timerKeyString = (key: TimerKey): string => {
+  switch (key.kind) {
+    case 'offer-timeout': return `offer-timeout:${key.offerId}`;
+    case 'agent-reregister-timeout': return key.kind;
+    default: return `${key.kind}:${key.frameworkId}`;
+  }
+};
+
+/** An agent the registry holds as admitted: it registered with some master and was not removed since. */
+export interface AdmittedAgentEntry {
+  agentId: AgentId;
+  info: AgentInfo;
+}
+
+/** An agent the registry holds as unreachable, with when it was marked so. */
+export interface UnreachableAgentEntry {
+  agentId: AgentId;
+  info: AgentInfo;
+  unreachableAtMs: number;
+}
+
+/**
+ * A change to the registry's list of agents (Mesos' registry operations AdmitSlave,
+ * MarkSlaveUnreachable, and the removal that comes with MarkSlaveGone). Applied in order, they
+ * rebuild the admitted and unreachable lists a restarted master recovers.
+ */
+export type RegistryChange =
+  /** The agent is admitted (new, back from unreachable, or with a changed AgentInfo); it is no longer unreachable. */
+  | { kind: 'admit-agent'; agentId: AgentId; info: AgentInfo }
+  /** The agent is unreachable since `unreachableAtMs`; it is no longer admitted. */
+  | { kind: 'mark-agent-unreachable'; agentId: AgentId; info: AgentInfo; unreachableAtMs: number }
+  /** The agent leaves both lists (it was marked gone, which gone-agents.json keeps). */
+  | { kind: 'remove-agent'; agentId: AgentId };
 
 export type MasterInput =
   | { kind: 'framework-subscribe'; connectionId: ConnectionId; call: SchedulerCall & { type: 'SUBSCRIBE' } }
@@ -54,7 +87,13 @@ export type MasterInput =
    * or unreachable agent is removed for good, and the id may never reregister. Restoring the saved
    * gone agents at start steps this for ids the core has not seen.
    */
-  | { kind: 'mark-agent-gone'; agentId: AgentId };
+  | { kind: 'mark-agent-gone'; agentId: AgentId }
+  /**
+   * Once, as the master starts, before any agent or framework: what the registry holds. Admitted
+   * agents become recovered agents, known but not offered until they reregister or
+   * `agentReregisterTimeoutMs` passes; unreachable agents stay unreachable.
+   */
+  | { kind: 'recover-registry'; admitted: readonly AdmittedAgentEntry[]; unreachable: readonly UnreachableAgentEntry[] };
 
 /**
  * A change the Operator API's event stream reports (master.proto `Event`). The core says what
@@ -76,6 +115,12 @@ export type StateChange =
 export type OperatorAnswer = { status: 202 | 400 | 409; message: string };
 
 export type Effect =
+  /**
+   * A registry change: the shell makes it durable before it carries out any effect after it, of
+   * this step or a later one (durable before acknowledged: an agent learns its id only once its
+   * admission is saved, and frameworks hear of an agent marked unreachable only once that is).
+   */
+  | { kind: 'persist'; change: RegistryChange }
   | { kind: 'to-framework'; frameworkId: FrameworkId; event: SchedulerEvent }
   /** Binds a subscription stream to a framework; the shell sends `event` (SUBSCRIBED) on it first. */
   | { kind: 'framework-stream-open'; connectionId: ConnectionId; frameworkId: FrameworkId; event: SchedulerEvent }
@@ -104,4 +149,6 @@ export interface MasterCoreOptions {
   offerTimeoutMs: number | null;
   maxCompletedFrameworks: number;
   maxCompletedTasksPerFramework: number;
+  /** How long agents recovered from the registry have to reregister before they are marked unreachable (Mesos' `--agent_reregister_timeout`). */
+  agentReregisterTimeoutMs: number;
 }

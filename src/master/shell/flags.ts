@@ -5,7 +5,7 @@ export const MASTER_FLAGS: readonly FlagSpec[] = [
   { name: 'ip', kind: 'string', default: '127.0.0.1', help: 'IP address to listen on; use 0.0.0.0 or a host address to serve a real cluster' },
   { name: 'port', kind: 'integer', default: '5050', help: 'Port to listen on (0 picks a free port and writes it to <work_dir>/master.address)' },
   { name: 'hostname', kind: 'string', help: 'Hostname the master advertises (default: --ip)' },
-  { name: 'work_dir', kind: 'string', help: 'Folder for the master\'s files (its address when --port=0, the operator\'s weights); without it weights are kept in memory only' },
+  { name: 'work_dir', kind: 'string', help: 'Folder for the master\'s files (its address when --port=0, the registry of agents, the operator\'s weights, quota and gone agents); without it they are kept in memory only' },
   { name: 'allocation_interval', kind: 'duration', default: '1secs', help: 'How often the allocator runs a batch allocation' },
   {
     name: 'min_allocatable_resources',
@@ -22,6 +22,12 @@ export const MASTER_FLAGS: readonly FlagSpec[] = [
   },
   { name: 'agent_ping_timeout', kind: 'duration', default: '15secs', help: 'How long the master waits for an agent to answer a ping' },
   { name: 'max_agent_ping_timeouts', kind: 'integer', default: '5', help: 'Missed pings after which an agent is marked unreachable' },
+  {
+    name: 'agent_reregister_timeout',
+    kind: 'duration',
+    default: '10mins',
+    help: 'After a master restart, agents of the registry (<work_dir>/agents.log) not back within this time are marked unreachable. Mesos requires at least 10mins; Meridian takes any positive duration, so tests can use short ones',
+  },
   { name: 'heartbeat_interval', kind: 'duration', default: '15secs', help: 'Interval of HEARTBEAT events on scheduler and agent streams' },
   { name: 'max_operator_event_stream_subscribers', kind: 'integer', default: '1000', help: 'Operator API SUBSCRIBE streams open at once; past it the oldest is closed' },
   { name: 'max_completed_frameworks', kind: 'integer', default: '50', help: 'Completed frameworks kept in memory for state endpoints' },

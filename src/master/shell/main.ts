@@ -8,7 +8,7 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { SeededRng } from '../../common/rng.js';
 import { SystemClock } from '../../common/clock.js';
-import type { FlagValues } from '../../common/flags.js';
+import { FlagError, type FlagValues } from '../../common/flags.js';
 import { registerMetricsRoutes } from '../../common/http/metrics-routes.js';
 import { createHttpServer } from '../../common/http/server.js';
 import type { Endpoint } from '../../common/http/client.js';
@@ -23,6 +23,7 @@ import { OperatorApi } from './operator-api.js';
 import { OperatorEvents } from './operator-events.js';
 import { OperatorStateWriter } from './operator-state.js';
 import { GONE_AGENTS_FILE, GoneAgentsStore } from './gone-agents-store.js';
+import { AGENT_REGISTRY_FILE, AgentRegistryStore } from './agent-registry-store.js';
 import { QUOTA_FILE, QuotaStore } from './quota-store.js';
 import { parseExcludedResourceNames, parseMinAllocatable } from './allocator-flags.js';
 import { masterMetricsSnapshot } from './metrics.js';
@@ -64,6 +65,11 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   const quotas = quotaStore?.load() ?? [];
   const goneAgentsStore = flags.work_dir !== undefined ? new GoneAgentsStore(join(String(flags.work_dir), GONE_AGENTS_FILE)) : null;
   const goneAgents = goneAgentsStore?.load() ?? [];
+  const agentReregisterTimeoutMs = Number(flags.agent_reregister_timeout ?? 600_000);
+  if (!(agentReregisterTimeoutMs > 0)) throw new FlagError(`--agent_reregister_timeout: must be a positive duration, not '${String(flags.agent_reregister_timeout)}'`);
+  // A damaged registry stops the start here, naming the file and line.
+  const agentRegistry = flags.work_dir !== undefined ? new AgentRegistryStore(join(String(flags.work_dir), AGENT_REGISTRY_FILE)) : null;
+  const recoveredRegistry = agentRegistry?.load() ?? { admitted: [], unreachable: [] };
   const app = createHttpServer(logger);
   const masterId = randomUUID();
   const clock = new SystemClock();
@@ -96,6 +102,7 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
       offerTimeoutMs: offerTimeoutMs > 0 ? offerTimeoutMs : null,
       maxCompletedFrameworks: Number(flags.max_completed_frameworks ?? 50),
       maxCompletedTasksPerFramework: Number(flags.max_completed_tasks_per_framework ?? 1000),
+      agentReregisterTimeoutMs,
     },
     new DrfAllocator(new SeededRng(startTimeMs >>> 0), allocatorOptions),
   );
@@ -103,6 +110,11 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
     heartbeatIntervalMs: Number(flags.heartbeat_interval ?? 15_000),
     allocationIntervalMs: Number(flags.allocation_interval ?? 1000),
     agentPingTimeoutMs: Number(flags.agent_ping_timeout ?? 15_000),
+    registry: agentRegistry,
+    onRegistryFailure: (error) => {
+      logger.fatal({ err: error }, 'Registry write failed: exiting');
+      process.exit(1);
+    },
   });
   shell.registerRoutes(app);
   const shellMetrics = shell.metrics;
@@ -127,7 +139,9 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   if (weights.length > 0) shell.step({ kind: 'update-weights', weights });
   // Saved quota was checked when it was set; agents come back after a restart, so no capacity check now.
   if (quotas.length > 0) shell.step({ kind: 'update-quota', update: quotas });
-  // Agents marked gone stay refused across restarts.
+  // Agents admitted before a restart wait for their agents to reregister; unreachable ones stay so.
+  shell.step({ kind: 'recover-registry', ...recoveredRegistry });
+  // Agents marked gone stay refused across restarts (and leave the registry, if a crash left them in it).
   for (const agentId of goneAgents) shell.step({ kind: 'mark-agent-gone', agentId });
 
   try {
@@ -160,6 +174,7 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
       operatorApi.stop();
       shell?.stop();
       await app.close();
+      await agentRegistry?.close();
     },
   };
 }

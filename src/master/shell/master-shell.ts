@@ -15,6 +15,7 @@ import type { AgentId, FrameworkId } from '../../common/ids.js';
 import type { Logger } from '../../common/log.js';
 import type { MasterCore } from '../core/master-core.js';
 import { timerKeyString, type ConnectionId, type Effect, type MasterInput, type StateChange } from '../core/types.js';
+import type { RegistryWriter } from './agent-registry-store.js';
 import { MasterShellMetrics } from './metrics.js';
 
 /** Header naming the agent on agent-link calls (the stream is the agent's SUBSCRIBE). */
@@ -45,6 +46,16 @@ export interface MasterShellOptions {
   heartbeatIntervalMs: number;
   allocationIntervalMs: number;
   agentPingTimeoutMs: number;
+  /** Where `persist` effects are made durable; none keeps the registry in memory only (no work_dir). */
+  registry?: RegistryWriter | null;
+  /** A registry write failed: the master cannot go on without breaking what it promised (Mesos aborts). */
+  onRegistryFailure?: (error: Error) => void;
+}
+
+/** An effect held until the registry has made everything appended before it durable. */
+interface HeldEffect {
+  seq: number;
+  effect: Effect;
 }
 
 export class MasterShell {
@@ -64,6 +75,13 @@ export class MasterShell {
   readonly metrics = new MasterShellMetrics();
   /** Set once by the wiring; hears every `state-changed` effect. */
   stateObserver: StateObserver | null = null;
+  /**
+   * Effects waiting for registry writes, in the order the core made them. Once one effect waits,
+   * every later one waits behind it, so nothing overtakes what depends on a write (raft's Ready:
+   * persist, then send).
+   */
+  private readonly held: HeldEffect[] = [];
+  private draining = false;
 
   constructor(
     readonly core: MasterCore,
@@ -98,8 +116,50 @@ export class MasterShell {
       const ended = performance.now();
       this.nextTriggeredAllocationAt = ended + Math.max(ended - started, TRIGGERED_RUN_GAP_MS);
     }
-    for (const effect of effects) this.apply(effect);
+    const registry = this.options.registry ?? null;
+    for (const effect of effects) {
+      if (effect.kind === 'persist') {
+        registry?.append(effect.change);
+        continue;
+      }
+      // What only reads the core (operator answers, state-change events, logs) goes at once; the
+      // Operator API's views of the core are not held back either.
+      const immediate = effect.kind === 'state-changed' || effect.kind === 'operator-answer' || effect.kind === 'log';
+      const seq = registry?.appendedSeq ?? 0;
+      if (immediate || (this.held.length === 0 && seq <= (registry?.durableSeq ?? 0))) {
+        this.apply(effect);
+        continue;
+      }
+      this.held.push({ seq, effect });
+    }
+    if (this.held.length > 0) void this.drainHeld();
     return effects;
+  }
+
+  /** Carries out held effects as the registry makes their writes durable. */
+  private async drainHeld(): Promise<void> {
+    const registry = this.options.registry;
+    if (this.draining || !registry) return;
+    this.draining = true;
+    try {
+      while (this.held.length > 0 && !this.stopped) {
+        const head = this.held[0] as HeldEffect;
+        if (head.seq > registry.durableSeq) {
+          await registry.whenDurable(head.seq);
+          continue;
+        }
+        // One at a time: carrying out an effect may step the core again, whose effects queue behind.
+        this.held.shift();
+        this.apply(head.effect);
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'Registry write failed; the master cannot keep its promises and stops');
+      this.held.length = 0;
+      this.stop();
+      this.options.onRegistryFailure?.(error as Error);
+    } finally {
+      this.draining = false;
+    }
   }
 
   registerRoutes(app: FastifyInstance): void {
@@ -246,6 +306,8 @@ export class MasterShell {
       case 'log':
         this.logger[effect.level](effect.message);
         return;
+      case 'persist':
+        return; // Appended to the registry by `step`.
       case 'operator-answer':
         return; // Read by the Operator API from what `step` returns.
       case 'state-changed':

@@ -286,8 +286,9 @@ function addAgentCounters(snapshot: MetricsSnapshot, core: MasterCore): void {
   const c = core.counters;
   snapshot.counter('master/slave_registrations', c.agentRegistrations, 'Agents admitted when they first subscribed');
   snapshot.counter('master/slave_reregistrations', c.agentReregistrations, 'Agents that subscribed again with their id');
-  snapshot.counter('master/slave_removals', c.agentRemovals, 'Registered agents removed: marked unreachable or gone');
-  snapshot.counter('master/slave_removals/reason_unhealthy', c.agentRemovalsUnhealthy, 'Agents removed because they stopped answering pings');
+  snapshot.counter('master/slave_removals', c.agentRemovals, 'Agents removed: marked unreachable (missed pings, or not back after a master failover) or gone');
+  snapshot.counter('master/slave_removals/reason_unhealthy', c.agentRemovalsUnhealthy, 'Agents marked unreachable: they stopped answering pings, or did not reregister after a master failover');
+  snapshot.counter('master/recovery_slave_removals', c.recoveryAgentRemovals, 'Agents of the registry marked unreachable because they did not reregister within agent_reregister_timeout after a master failover');
 }
 
 /** Help for an allocator gauge, by the shape of its key (the same for every role and resource). */

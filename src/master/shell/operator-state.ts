@@ -502,6 +502,22 @@ export class OperatorStateWriter {
     return buffer;
   }
 
+  /** An `AgentInfo` message as JSON, kept per info object (the core replaces an agent's info rather than editing it). */
+  private agentInfoJson(agentInfo: AgentInfo): string {
+    let info = this.agentInfoTexts.get(agentInfo);
+    if (info === undefined) {
+      // Protobuf's JSON leaves out empty repeated fields, as Mesos' answers do (an agent without attributes).
+      const { attributes, ...rest } = agentInfo;
+      info = JSON.stringify({
+        ...rest,
+        ...(attributes !== undefined && attributes.length > 0 ? { attributes } : {}),
+        ...(agentInfo.resources ? { resources: toEndpointFormat(fromWireFormat(agentInfo.resources)) } : {}),
+      });
+      this.agentInfoTexts.set(agentInfo, info);
+    }
+    return info;
+  }
+
   /**
    * `Response.GetAgents.Agent`, kept while the agent record and what it uses and is offered are
    * the same (the core replaces an agent's info and total rather than editing them).
@@ -515,17 +531,7 @@ export class OperatorStateWriter {
       && kept.remoteIp === agent.remoteIp && kept.reregisteredAtMs === agent.reregisteredAtMs && kept.used === used && kept.offered === offered) {
       return kept.json;
     }
-    let info = this.agentInfoTexts.get(agent.info);
-    if (info === undefined) {
-      // Protobuf's JSON leaves out empty repeated fields, as Mesos' answers do (an agent without attributes).
-      const { attributes, ...rest } = agent.info;
-      info = JSON.stringify({
-        ...rest,
-        ...(attributes !== undefined && attributes.length > 0 ? { attributes } : {}),
-        ...(agent.info.resources ? { resources: toEndpointFormat(fromWireFormat(agent.info.resources)) } : {}),
-      });
-      this.agentInfoTexts.set(agent.info, info);
-    }
+    const info = this.agentInfoJson(agent.info);
     let total = this.totalTexts.get(agent.total);
     if (total === undefined) {
       total = resourcesField('total_resources', agent.total);
@@ -590,14 +596,19 @@ export class OperatorStateWriter {
   // ---------------------------------------------------------------- listings
 
   /**
-   * `Response.GetAgents`: registered agents. `recovered_agents` (agents in the registry that have
-   * not reregistered since a failover) is always empty: Meridian's registry does not keep agents.
+   * `Response.GetAgents`: registered agents, and as `recovered_agents` the AgentInfo of agents the
+   * registry held when this master started that have not reregistered yet (left out when there
+   * are none, as protobuf's JSON leaves out empty lists).
    */
   writeAgents(out: JsonChunks, usage: Usage = new ClusterUsage(this.core)): void {
     const texts: string[] = [];
     for (const agent of this.core.agents.values()) texts.push(this.agentJson(agent, usage));
     out.push('{');
-    this.agentBlocks.writeList(out, 'agents', texts);
+    const any = this.agentBlocks.writeList(out, 'agents', texts);
+    if (this.core.recoveredAgents.size > 0) {
+      const recovered = [...this.core.recoveredAgents.values()].map((info) => this.agentInfoJson(info));
+      out.push(`${any ? ',' : ''}"recovered_agents":[${recovered.join(',')}]`);
+    }
     out.push('}');
   }
 

@@ -9,7 +9,7 @@
  * MasterStateWriter (state-writer.ts) writes the same bytes faster from cached text, and tests
  * hold it to `JSON.stringify` of these builders.
  */
-import type { ExecutorInfo, Resource, Task } from '../../api/mesos.js';
+import type { AgentInfo, ExecutorInfo, Resource, Task } from '../../api/mesos.js';
 import { addAll, fromWireFormat, reservationFields, summarize, toEndpointFormat, withDefaultAllocationRole } from '../../allocator/resource-math.js';
 import type { FlagSpec, FlagValues } from '../../common/flags.js';
 import { formatDuration } from '../../common/flags.js';
@@ -45,7 +45,7 @@ export function flagTexts(specs: readonly FlagSpec[], values: FlagValues): Recor
 
 // ---------------------------------------------------------------- agents
 
-export function attributesObject(record: AgentRecord): Record<string, string | number> {
+export function attributesObject(record: { info: AgentInfo }): Record<string, string | number> {
   const out: Record<string, string | number> = {};
   for (const attribute of record.info.attributes ?? []) {
     if (attribute.type === 'SCALAR') out[attribute.name] = attribute.scalar?.value ?? 0;
@@ -54,6 +54,25 @@ export function attributesObject(record: AgentRecord): Record<string, string | n
     else out[attribute.name] = `{${(attribute.set?.item ?? []).join(', ')}}`;
   }
   return out;
+}
+
+/**
+ * An agent recovered from the registry that has not reregistered, as Mesos' v0 endpoints list it
+ * under `recovered_slaves`: its SlaveInfo only (id, hostname, port, attributes, domain).
+ */
+export function recoveredAgentJson(agentId: AgentId, info: AgentInfo): Record<string, unknown> {
+  return {
+    id: agentId,
+    hostname: info.hostname,
+    port: info.port ?? 5051,
+    attributes: attributesObject({ info }),
+    ...(info.domain ? { domain: info.domain } : {}),
+  };
+}
+
+/** `recovered_slaves` of `/master/state` and `/master/slaves` (only `agentId`'s when given). */
+export function recoveredAgentsJson(core: MasterCore, agentId?: string): Array<Record<string, unknown>> {
+  return [...core.recoveredAgents].filter(([id]) => agentId === undefined || id === agentId).map(([id, info]) => recoveredAgentJson(id, info));
 }
 
 /** What is in use on an agent and what is offered of it. */
@@ -312,7 +331,7 @@ export function masterStateJson(core: MasterCore, identity: MasterIdentity, nowM
   return {
     ...stateHeaderJson(core, identity),
     slaves: [...core.agents.values()].map((agent) => agentJson(core, agent)),
-    recovered_slaves: [],
+    recovered_slaves: recoveredAgentsJson(core),
     frameworks: [...core.frameworks.values()].map((framework) => frameworkJson(core, framework, true, allocation)),
     completed_frameworks: core.completedFrameworks.map((framework) => frameworkJson(core, framework, false, null)),
     orphan_tasks: [],
@@ -336,7 +355,7 @@ export function masterFrameworksJson(core: MasterCore, nowMs: number, frameworkI
 export function masterSlavesJson(core: MasterCore, agentId?: string): Record<string, unknown> {
   return {
     slaves: [...core.agents.values()].filter((agent) => agentId === undefined || agent.id === agentId).map((agent) => agentJson(core, agent)),
-    recovered_slaves: [],
+    recovered_slaves: recoveredAgentsJson(core, agentId),
   };
 }
 

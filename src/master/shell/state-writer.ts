@@ -28,7 +28,7 @@ import {
   activeAgents, agentJson, agentOfferedFull, agentOfferedSummary, agentSummaryJson, agentUsedFull, agentUsedSummary, allocationJson,
   executorJson, executorResources, executorsOf, frameworkHeaderJson, frameworkOffered, frameworkOffers, frameworkUsed,
   liveTaskRole, masterStateSummaryJson, masterTasksJson, offerJson, stateHeaderJson, type AllocationContext, type MasterIdentity,
-  type TasksQuery,
+  type TasksQuery, recoveredAgentsJson,
 } from './state-json.js';
 
 /** Agents per cached block of `slaves`. */
@@ -324,7 +324,7 @@ export class MasterStateWriter {
     out.push(JSON.stringify(stateHeaderJson(core, identity)).slice(0, -1));
     out.push(',"slaves":[');
     this.writeAgents(out, null);
-    out.push('],"recovered_slaves":[],"frameworks":[');
+    out.push(`],"recovered_slaves":${JSON.stringify(recoveredAgentsJson(core))},"frameworks":[`);
     this.writeFrameworks(out, core.frameworks.values(), true, { nowMs, agentsTotal: activeAgents(core) });
     out.push('],"completed_frameworks":[');
     this.writeFrameworks(out, core.completedFrameworks, false, null);
@@ -353,7 +353,7 @@ export class MasterStateWriter {
     const out = new JsonChunks();
     out.push('{"slaves":[');
     this.writeAgents(out, agentId ?? null);
-    out.push('],"recovered_slaves":[]}');
+    out.push(`],"recovered_slaves":${JSON.stringify(recoveredAgentsJson(this.core, agentId))}}`);
     return out.end();
   }
 

@@ -28,6 +28,7 @@ export function makeCore(overrides: Partial<MasterCoreOptions> = {}, allocator: 
       offerTimeoutMs: 60_000,
       maxCompletedFrameworks: 50,
       maxCompletedTasksPerFramework: 1000,
+      agentReregisterTimeoutMs: 600_000,
       ...overrides,
     },
     allocator,
