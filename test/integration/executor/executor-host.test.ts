@@ -195,11 +195,10 @@ describe('executor host', () => {
   test('KILL stops a sleeping task with TASK_KILLED within the grace period', async () => {
     await runCommandTask(agent, root, 'sleep', task('sleep-task', { value: 'sleep 60' }));
     await waitFor('TASK_RUNNING', () => states(agent, 'sleep', 'sleep-task').includes('TASK_RUNNING'));
-    const killedAt = Date.now();
     agent.sendToExecutor('sleep', { type: 'KILL', kill: { task_id: { value: 'sleep-task' }, kill_policy: graceMs(3_000) } });
     const killed = await terminalUpdate(agent, 'sleep', 'sleep-task');
-    assert.ok(Date.now() - killedAt < 3_000, 'SIGTERM was enough: no need to wait for the grace period');
     assert.equal(killed.status.state, 'TASK_KILLED');
+    // SIGTERM was enough: had the grace period run out, the signal would be SIGKILL.
     assert.equal(killed.status.message, 'Command terminated with signal SIGTERM');
     assert.equal(killed.status.reason, undefined);
     await waitFor('EXECUTOR_EXITED for sleep', () => agent.exitedOf('sleep'));
@@ -214,7 +213,8 @@ describe('executor host', () => {
     agent.sendToExecutor('stubborn', { type: 'KILL', kill: { task_id: { value: 'stubborn-task' } } });
     const killed = await terminalUpdate(agent, 'stubborn', 'stubborn-task');
     const tookMs = Date.now() - killedAt;
-    assert.ok(tookMs >= 450 && tookMs < 3_000, `killed after ${tookMs} ms, grace period 500 ms`);
+    // Not before the grace period ends; the upper bound only catches a hang (the machine may be busy).
+    assert.ok(tookMs >= 450 && tookMs < 15_000, `killed after ${tookMs} ms, grace period 500 ms`);
     assert.equal(killed.status.state, 'TASK_KILLED');
     assert.equal(killed.status.message, 'Command terminated with signal SIGKILL');
   });
