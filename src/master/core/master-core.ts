@@ -428,11 +428,7 @@ export class MasterCore {
         return;
       }
       case 'RECONCILE_OPERATIONS':
-        // TODO(#registry): a recovered agent is answered as an unknown one, as before the registry kept agents.
-        this.operations.reconcile(framework, call.reconcile_operations ?? {}, (agentId) => {
-          const standing = this.agentStanding(agentId);
-          return standing === 'recovered' ? 'unknown' : standing;
-        });
+        this.operations.reconcile(framework, call.reconcile_operations ?? {}, (agentId) => this.agentStanding(agentId));
         return;
       case 'REQUEST':
       case 'ACCEPT_INVERSE_OFFERS':

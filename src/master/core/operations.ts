@@ -11,7 +11,8 @@
  * - An applied operation is kept until its terminal status is acknowledged; acknowledgements that
  *   name no known operation or status are ignored.
  * - Reconciliation answers carry no uuid. For an operation the master does not know, the state
- *   depends on the agent the framework names: unreachable, gone, or unknown.
+ *   depends on the agent the framework names: recovering (not back since a master failover),
+ *   unreachable, gone, or unknown.
  * - When an agent leaves the cluster (unreachable or marked gone) its operations are forgotten; a
  *   framework that reconciles them with their `agent_id` hears OPERATION_UNREACHABLE or
  *   OPERATION_GONE_BY_OPERATOR.
@@ -39,7 +40,7 @@ export const OPERATION_STATUS_RETRY_MAX_MS = 600_000;
 export const OPERATIONS_PER_FRAMEWORK_MAX = 10_000;
 
 /** Where an agent stands, as the master core says it (`MasterCore.agentStanding`). */
-export type AgentStanding = 'registered' | 'unreachable' | 'gone' | 'unknown';
+export type AgentStanding = 'registered' | 'recovered' | 'unreachable' | 'gone' | 'unknown';
 
 export type AcknowledgeOperationStatus = NonNullable<SchedulerCall['acknowledge_operation_status']>;
 export type ReconcileOperations = NonNullable<SchedulerCall['reconcile_operations']>;
@@ -307,6 +308,7 @@ function unknownOperationStatus(operationId: string, agentId: AgentId | undefine
   if (agentId === undefined) return answer('OPERATION_UNKNOWN', "the operation is not known, and no 'agent_id' was given");
   switch (standing(agentId)) {
     case 'registered': return answer('OPERATION_UNKNOWN', `the operation is not known on agent ${agentId}`);
+    case 'recovered': return answer('OPERATION_RECOVERING', `agent ${agentId} has not reregistered since the master failed over`);
     case 'unreachable': return answer('OPERATION_UNREACHABLE', `agent ${agentId} is unreachable`);
     case 'gone': return answer('OPERATION_GONE_BY_OPERATOR', `agent ${agentId} was marked gone by the operator`);
     case 'unknown': return answer('OPERATION_UNKNOWN', `neither the operation nor agent ${agentId} is known`);

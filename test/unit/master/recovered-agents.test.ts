@@ -139,3 +139,10 @@ test('an agent that misses its pings is marked unreachable in the registry befor
   assert.equal(persisted(effects)[0]?.kind, 'mark-agent-unreachable');
   assert.equal(h.core.agentStanding(agentId), 'unreachable');
 });
+
+test('reconciling an operation on a recovered agent answers OPERATION_RECOVERING, as Mesos documents', () => {
+  const { h, agentId, frameworkId } = restartedMaster();
+  const effects = h.call(frameworkId, { type: 'RECONCILE_OPERATIONS', reconcile_operations: { operations: [{ operation_id: { value: 'op-1' }, agent_id: { value: agentId } }] } });
+  const states = effects.flatMap((e) => (e.kind === 'to-framework' && e.event.type === 'UPDATE_OPERATION_STATUS' ? [e.event.update_operation_status?.status.state] : []));
+  assert.deepEqual(states, ['OPERATION_RECOVERING']);
+});
