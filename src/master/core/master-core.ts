@@ -59,6 +59,11 @@ export interface QuotaProblem {
 /** How the shell should treat a non-SUBSCRIBE call for a framework. */
 export type FrameworkAccess = { kind: 'unknown' } | { kind: 'removed' } | { kind: 'known'; connectionId: ConnectionId | null };
 
+/** Mesos' registry defaults: `--registry_max_agent_age`, `--registry_max_agent_count`, `--registry_gc_interval`. */
+const REGISTRY_MAX_AGENT_AGE_MS = 14 * 24 * 3_600_000;
+const REGISTRY_MAX_AGENT_COUNT = 102_400;
+const REGISTRY_GC_INTERVAL_MS = 15 * 60_000;
+
 export class MasterCore {
   readonly frameworks = new Map<FrameworkId, FrameworkRecord>();
   readonly agents = new Map<AgentId, AgentRecord>();
@@ -1490,11 +1495,42 @@ export class MasterCore {
     if (this.recoveredAgents.size > 0) {
       this.emit({ kind: 'set-timer', key: { kind: 'agent-reregister-timeout' }, atMs: this.nowMs + this.options.agentReregisterTimeoutMs });
     }
+    this.collectRegistryGarbage();
     this.emit({
       kind: 'log',
       level: 'info',
       message: `Recovered ${this.recoveredAgents.size} agents and ${this.unreachableAgents.size} unreachable agents from the registry; allowing ${this.options.agentReregisterTimeoutMs} ms for agents to reregister`,
     });
+  }
+
+  /**
+   * Forgets unreachable agents older than `registryMaxAgentAgeMs`, then the oldest beyond
+   * `registryMaxAgentCount`, as Mesos' registry GC does, and comes back in `registryGcIntervalMs`.
+   * Reconciliation of their tasks then answers as for any unknown agent.
+   */
+  private collectRegistryGarbage(): void {
+    const maxAgeMs = this.options.registryMaxAgentAgeMs ?? REGISTRY_MAX_AGENT_AGE_MS;
+    const maxCount = this.options.registryMaxAgentCount ?? REGISTRY_MAX_AGENT_COUNT;
+    const forget = (agentId: AgentId): void => {
+      this.unreachableAgents.delete(agentId);
+      this.emit({ kind: 'persist', change: { kind: 'remove-agent', agentId } });
+    };
+    let forgotten = 0;
+    for (const [agentId, { unreachableAtMs }] of [...this.unreachableAgents]) {
+      if (this.nowMs - unreachableAtMs > maxAgeMs) {
+        forget(agentId);
+        forgotten++;
+      }
+    }
+    if (this.unreachableAgents.size > maxCount) {
+      const oldestFirst = [...this.unreachableAgents].sort(([, a], [, b]) => a.unreachableAtMs - b.unreachableAtMs);
+      for (const [agentId] of oldestFirst.slice(0, this.unreachableAgents.size - maxCount)) {
+        forget(agentId);
+        forgotten++;
+      }
+    }
+    if (forgotten > 0) this.emit({ kind: 'log', level: 'info', message: `Forgot ${forgotten} unreachable agents past the registry's age or count limit` });
+    this.emit({ kind: 'set-timer', key: { kind: 'registry-gc' }, atMs: this.nowMs + (this.options.registryGcIntervalMs ?? REGISTRY_GC_INTERVAL_MS) });
   }
 
   /**
@@ -1524,6 +1560,10 @@ export class MasterCore {
   private onTimer(key: TimerKey): void {
     if (key.kind === 'agent-reregister-timeout') {
       this.onAgentReregisterTimeout();
+      return;
+    }
+    if (key.kind === 'registry-gc') {
+      this.collectRegistryGarbage();
       return;
     }
     if (key.kind === 'offer-timeout') {

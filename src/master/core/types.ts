@@ -20,12 +20,15 @@ export type TimerKey =
   /** Re-send the framework's unacknowledged operation statuses that are due (operations.ts). */
   | { kind: 'operation-status-retry'; frameworkId: FrameworkId }
   /** `agent_reregister_timeout` after recovering the registry: agents not back by then are marked unreachable. */
-  | { kind: 'agent-reregister-timeout' };
+  | { kind: 'agent-reregister-timeout' }
+  /** Every `registryGcIntervalMs`: unreachable agents past their age or count leave the registry. */
+  | { kind: 'registry-gc' };
 
 export const timerKeyString = (key: TimerKey): string => {
   switch (key.kind) {
     case 'offer-timeout': return `offer-timeout:${key.offerId}`;
-    case 'agent-reregister-timeout': return key.kind;
+    case 'agent-reregister-timeout':
+    case 'registry-gc': return key.kind;
     default: return `${key.kind}:${key.frameworkId}`;
   }
 };
@@ -53,7 +56,7 @@ export type RegistryChange =
   | { kind: 'admit-agent'; agentId: AgentId; info: AgentInfo }
   /** The agent is unreachable since `unreachableAtMs`; it is no longer admitted. */
   | { kind: 'mark-agent-unreachable'; agentId: AgentId; info: AgentInfo; unreachableAtMs: number }
-  /** The agent leaves both lists (it was marked gone, which gone-agents.json keeps). */
+  /** The agent leaves both lists (marked gone, which gone-agents.json keeps, or unreachable too long). */
   | { kind: 'remove-agent'; agentId: AgentId };
 
 export type MasterInput =
@@ -151,4 +154,13 @@ export interface MasterCoreOptions {
   maxCompletedTasksPerFramework: number;
   /** How long agents recovered from the registry have to reregister before they are marked unreachable (Mesos' `--agent_reregister_timeout`). */
   agentReregisterTimeoutMs: number;
+  /**
+   * How long, and how many, unreachable agents the registry remembers (Mesos'
+   * `--registry_max_agent_age`, 2 weeks, and `--registry_max_agent_count`, 102,400), checked every
+   * `registryGcIntervalMs` (`--registry_gc_interval`, 15 minutes). A forgotten agent that comes back
+   * registers as a new one would.
+   */
+  registryMaxAgentAgeMs?: number;
+  registryMaxAgentCount?: number;
+  registryGcIntervalMs?: number;
 }

@@ -67,6 +67,12 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
   const goneAgents = goneAgentsStore?.load() ?? [];
   const agentReregisterTimeoutMs = Number(flags.agent_reregister_timeout ?? 600_000);
   if (!(agentReregisterTimeoutMs > 0)) throw new FlagError(`--agent_reregister_timeout: must be a positive duration, not '${String(flags.agent_reregister_timeout)}'`);
+  const registryMaxAgentAgeMs = Number(flags.registry_max_agent_age ?? 14 * 86_400_000);
+  if (!(registryMaxAgentAgeMs > 0)) throw new FlagError(`--registry_max_agent_age: must be a positive duration, not '${String(flags.registry_max_agent_age)}'`);
+  const registryMaxAgentCount = Number(flags.registry_max_agent_count ?? 102_400);
+  if (!(registryMaxAgentCount >= 0)) throw new FlagError(`--registry_max_agent_count: must be 0 or more, not '${String(flags.registry_max_agent_count)}'`);
+  const registryGcIntervalMs = Number(flags.registry_gc_interval ?? 900_000);
+  if (!(registryGcIntervalMs > 0)) throw new FlagError(`--registry_gc_interval: must be a positive duration, not '${String(flags.registry_gc_interval)}'`);
   // A damaged registry stops the start here, naming the file and line.
   const agentRegistry = flags.work_dir !== undefined ? new AgentRegistryStore(join(String(flags.work_dir), AGENT_REGISTRY_FILE)) : null;
   const recoveredRegistry = agentRegistry?.load() ?? { admitted: [], unreachable: [] };
@@ -103,6 +109,9 @@ export async function runMaster(flags: FlagValues, logger: Logger): Promise<Runn
       maxCompletedFrameworks: Number(flags.max_completed_frameworks ?? 50),
       maxCompletedTasksPerFramework: Number(flags.max_completed_tasks_per_framework ?? 1000),
       agentReregisterTimeoutMs,
+      registryMaxAgentAgeMs,
+      registryMaxAgentCount,
+      registryGcIntervalMs,
     },
     new DrfAllocator(new SeededRng(startTimeMs >>> 0), allocatorOptions),
   );

@@ -53,7 +53,7 @@ test('registry agents are recovered: known, not registered, not offered; the tim
   assert.equal(h.core.recoveredAgents.has(agentId), true);
   assert.equal(h.core.agents.size, 0);
   assert.equal(h.core.agentStanding(agentId), 'recovered');
-  assert.deepEqual(recover.filter((e) => e.kind === 'set-timer').map((e) => e.kind === 'set-timer' && e.atMs), [h.nowMs + TIMEOUT_MS]);
+  assert.deepEqual(recover.filter((e) => e.kind === 'set-timer' && e.key.kind === 'agent-reregister-timeout').map((e) => e.kind === 'set-timer' && e.atMs), [h.nowMs + TIMEOUT_MS]);
   assert.deepEqual(h.allocate(), []);
 });
 
@@ -145,4 +145,25 @@ test('reconciling an operation on a recovered agent answers OPERATION_RECOVERING
   const effects = h.call(frameworkId, { type: 'RECONCILE_OPERATIONS', reconcile_operations: { operations: [{ operation_id: { value: 'op-1' }, agent_id: { value: agentId } }] } });
   const states = effects.flatMap((e) => (e.kind === 'to-framework' && e.event.type === 'UPDATE_OPERATION_STATUS' ? [e.event.update_operation_status?.status.state] : []));
   assert.deepEqual(states, ['OPERATION_RECOVERING']);
+});
+
+test('the registry forgets unreachable agents past its age, then the oldest past its count, at each GC', () => {
+  const DAY_MS = 86_400_000;
+  const h = new Harness(makeCore({ agentReregisterTimeoutMs: TIMEOUT_MS, registryMaxAgentAgeMs: 14 * DAY_MS, registryMaxAgentCount: 2, registryGcIntervalMs: 15 * 60_000 }));
+  const entry = (name: string, daysAgo: number) => ({
+    agentId: name as AgentId, info: { hostname: name, port: 5051, id: { value: name } }, unreachableAtMs: h.nowMs - daysAgo * DAY_MS,
+  });
+  const recover = h.step({ kind: 'recover-registry', admitted: [], unreachable: [entry('ancient', 15), entry('old', 3), entry('older', 4), entry('new', 1)] });
+  // At start: 'ancient' is past 14 days; of the three left, the count keeps the newest two.
+  assert.deepEqual(persisted(recover), [{ kind: 'remove-agent', agentId: 'ancient' }, { kind: 'remove-agent', agentId: 'older' }]);
+  assert.deepEqual([...h.core.unreachableAgents.keys()].sort(), ['new', 'old']);
+  const next = recover.find((e) => e.kind === 'set-timer' && e.key.kind === 'registry-gc');
+  assert.equal(next?.kind === 'set-timer' && next.atMs, h.nowMs + 15 * 60_000, 'the next GC is due in registry_gc_interval');
+
+  // Eleven days on, 'old' (now 14 days and a bit) goes at the GC; 'new' stays.
+  h.nowMs += 11 * DAY_MS + 1;
+  const gc = h.step({ kind: 'timer', key: { kind: 'registry-gc' } });
+  assert.deepEqual(persisted(gc), [{ kind: 'remove-agent', agentId: 'old' }]);
+  assert.deepEqual([...h.core.unreachableAgents.keys()], ['new']);
+  assert.equal(h.core.agentStanding('old' as AgentId), 'unknown', 'a forgotten agent is as unknown as one never seen');
 });
