@@ -189,9 +189,19 @@ export class TaskProcess {
     if (this.childPid === undefined) return;
     try {
       process.kill(-this.childPid, signal);
+      return;
+    } catch (error) {
+      // EPERM (a member changed its user) cannot be helped from here, and must not take the other
+      // tasks of the host down. ESRCH after the process exited: the group is gone, as wanted.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH' || this.exit !== null) return;
+    }
+    // ESRCH while the process lives: the fork server reports a child as soon as it is forked, and
+    // the child makes its own session (and group) just after, so a kill sent at once would be lost
+    // and the task would wait out the whole grace period. The child itself is there: signal it.
+    try {
+      process.kill(this.childPid, signal);
     } catch {
-      // ESRCH: the group is already gone, which is what we wanted. EPERM (a member changed its
-      // user) cannot be helped from here, and must not take the other tasks of the host down.
+      // Gone meanwhile: what we wanted.
     }
   }
 }
