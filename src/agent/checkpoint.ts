@@ -6,8 +6,9 @@
  * gives back the executors, tasks and unacknowledged updates. It is rewritten with only what is
  * still live when the agent starts and whenever it has grown large.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { readLogCuttingTornTail } from '../common/durable-file.js';
 import { validateCheckpointResources, type StatusUpdate } from '../api/agent-link/messages.js';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Resource, TaskInfo } from '../api/mesos.js';
 
@@ -219,12 +220,8 @@ export class Journal {
 
   constructor(readonly file: string) {
     mkdirSync(dirname(file), { recursive: true });
-    // A crash mid-write leaves a torn last line; cut it off, or the next record would be glued to it.
-    const existing = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
-    const intact = existing.lastIndexOf(0x0a) + 1;
-    if (intact < existing.byteLength) truncateSync(file, intact);
+    this.bytes = readLogCuttingTornTail(file).byteLength;
     this.fd = openSync(file, 'a');
-    this.bytes = intact;
   }
 
   /**

@@ -4,7 +4,7 @@
  * folder, fsync, rename over the old file, fsync of the folder (the rename is durable only once
  * the folder's entry is).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -31,6 +31,18 @@ export async function writeFileDurably(path: string, text: string): Promise<void
   } finally {
     await folderHandle.close();
   }
+}
+
+/**
+ * The whole lines of an append-only log of lines (empty when there is none yet). A crash
+ * mid-write leaves a torn last line: it is cut off the file, or the next line appended would be
+ * glued to it.
+ */
+export function readLogCuttingTornTail(path: string): Buffer {
+  const bytes = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
+  const intact = bytes.lastIndexOf(0x0a) + 1;
+  if (intact < bytes.byteLength) truncateSync(path, intact);
+  return bytes.subarray(0, intact);
 }
 
 /**

@@ -12,11 +12,12 @@
  * A crash mid-write leaves a torn last line: it is dropped. A damaged line anywhere else means the
  * file was damaged: loading throws, naming the file and line, and the master refuses to start.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { makeValidator } from '../../api/schema.js';
+import { readLogCuttingTornTail, writeFileDurably } from '../../common/durable-file.js';
 import type { AgentInfo } from '../../api/mesos.js';
 import type { AgentId } from '../../common/ids.js';
 import type { AdmittedAgentEntry, RegistryChange, UnreachableAgentEntry } from '../core/types.js';
@@ -109,18 +110,14 @@ export class AgentRegistryStore implements RegistryWriter {
   load(): RecoveredRegistry {
     mkdirSync(dirname(this.path), { recursive: true });
     const existed = existsSync(this.path);
-    const bytes = existed ? readFileSync(this.path) : Buffer.alloc(0);
-    const intact = bytes.lastIndexOf(0x0a) + 1;
-    const text = bytes.subarray(0, intact).toString('utf8');
-    const lines = text.split('\n');
-    lines.pop(); // After the last newline: nothing, since the torn tail was cut off above.
+    const intact = readLogCuttingTornTail(this.path);
+    const lines = intact.toString('utf8').split('\n');
+    lines.pop(); // After the last newline: nothing, since the torn tail was cut off.
     for (const [index, line] of lines.entries()) {
       if (line.trim() === '') continue;
       this.replay(this.parseLine(line, index + 1), line);
     }
-    // A crash mid-write leaves a torn last line; cut it off, or the next record would be glued to it.
-    if (intact < bytes.byteLength) truncateSync(this.path, intact);
-    this.fileBytes = intact;
+    this.fileBytes = intact.byteLength;
     if (!existed) {
       // A new file is durable only once the folder's entry for it is.
       closeSync(openSync(this.path, 'a'));
@@ -190,21 +187,12 @@ export class AgentRegistryStore implements RegistryWriter {
     }
   }
 
-  /** Replaces the log with its live records: written aside, synced, renamed over, folder synced. */
+  /** Replaces the log with its live records, as any small file is replaced durably (common/durable-file.ts). */
   private async compact(): Promise<void> {
-    const temporary = `${this.path}.compact`;
     const text = [...this.live.values()].map((line) => `${line}\n`).join('');
-    const file = await open(temporary, 'w', 0o644);
-    try {
-      await file.write(text);
-      this.stats.writes++;
-      await file.sync();
-      this.stats.fsyncs++;
-    } finally {
-      await file.close();
-    }
-    await rename(temporary, this.path);
-    this.syncFolder();
+    await writeFileDurably(this.path, text);
+    this.stats.writes++;
+    this.stats.fsyncs += 2; // The file and its folder.
     await this.handle?.close();
     this.handle = await open(this.path, 'a');
     this.fileBytes = Buffer.byteLength(text);

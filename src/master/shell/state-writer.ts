@@ -123,13 +123,18 @@ function encodeList(tasks: readonly TaskEntry[]): Buffer {
 
 /** Buffers joined by commas, in one new Buffer. */
 function joinWithCommas(parts: readonly Buffer[]): Buffer {
-  let length = Math.max(0, parts.length - 1);
-  for (const part of parts) length += part.length;
+  return joinGroupsWithCommas(parts.map((part) => [part]));
+}
+
+/** Groups of buffers (each group one item) joined by commas, copied into one new Buffer. */
+function joinGroupsWithCommas(groups: ReadonlyArray<readonly Buffer[]>): Buffer {
+  let length = Math.max(0, groups.length - 1);
+  for (const group of groups) for (const part of group) length += part.length;
   const joined = Buffer.allocUnsafe(length);
   let offset = 0;
-  parts.forEach((part, index) => {
+  groups.forEach((group, index) => {
     if (index > 0) joined[offset++] = COMMA;
-    offset += part.copy(joined, offset);
+    for (const part of group) offset += part.copy(joined, offset);
   });
   return joined;
 }
@@ -165,8 +170,6 @@ interface AgentEntry {
   offered: FieldBytes;
   /** The agent's JSON in pieces: the template's pieces with the values between them. */
   parts: Buffer[];
-  /** The length of all parts together. */
-  length: number;
   summary: Record<string, unknown> | null;
 }
 
@@ -224,15 +227,7 @@ function fillTemplate(template: AgentTemplate, values: FieldBytes): Buffer[] {
 
 /** Agents' JSON joined by commas, copied into one new Buffer. */
 function joinAgents(entries: readonly AgentEntry[]): Buffer {
-  let length = Math.max(0, entries.length - 1);
-  for (const entry of entries) length += entry.length;
-  const joined = Buffer.allocUnsafe(length);
-  let offset = 0;
-  entries.forEach((entry, index) => {
-    if (index > 0) joined[offset++] = COMMA;
-    for (const part of entry.parts) offset += part.copy(joined, offset);
-  });
-  return joined;
+  return joinGroupsWithCommas(entries.map((entry) => entry.parts));
 }
 
 /** How many texts each cache had to make anew, for tests and profiles. */
@@ -482,7 +477,6 @@ export class MasterStateWriter {
       offeredBy: offeredChanged ?? cached?.offeredBy ?? [],
       offered,
       parts,
-      length: parts.reduce((sum, part) => sum + part.length, 0),
       summary: null,
     };
     this.agents.set(agent, entry);
