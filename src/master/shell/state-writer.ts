@@ -17,11 +17,12 @@
  * between turns of the event loop, so that the master keeps serving meanwhile; the answer itself
  * is written synchronously, so it is one consistent picture.
  */
-import { isTerminalTaskState, type ExecutorInfo, type Resource, type Task, type TaskStatus } from '../../api/mesos.js';
+import type { Resource, Task, TaskStatus } from '../../api/mesos.js';
 import { addAll } from '../../allocator/resource-math.js';
 import { completedTaskRole, taskJson } from '../../api/v0-json.js';
 import { JsonChunks } from './operator-state.js';
-import type { AgentId, FrameworkId, TaskId } from '../../common/ids.js';
+import { AgentTaskVersions, agentSources, agentUsedLists, Dependencies, seeAgentUsage, type AgentSources } from './usage-sources.js';
+import type { AgentId } from '../../common/ids.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord } from '../core/state.js';
 import {
@@ -35,37 +36,6 @@ import {
 const AGENTS_PER_BLOCK = 256;
 /** `prepare` works at most this long before it lets the master's event loop run. */
 const PREPARE_SLICE_MS = 20;
-
-/**
- * Compares what something is made of now with what it was made of when last written, in one pass
- * and without a new list while nothing differs.
- */
-class Dependencies {
-  private index = 0;
-  private fresh: unknown[] | null;
-
-  constructor(private readonly previous: readonly unknown[] | undefined) {
-    this.fresh = previous === undefined ? [] : null;
-  }
-
-  see(value: unknown): void {
-    if (this.fresh === null) {
-      if ((this.previous as readonly unknown[])[this.index] === value) {
-        this.index++;
-        return;
-      }
-      this.fresh = (this.previous as readonly unknown[]).slice(0, this.index);
-    }
-    this.fresh.push(value);
-  }
-
-  /** Null when nothing differs; otherwise the list to remember. */
-  changed(): unknown[] | null {
-    if (this.fresh !== null) return this.fresh;
-    const previous = this.previous as readonly unknown[];
-    return this.index === previous.length ? null : previous.slice(0, this.index);
-  }
-}
 
 /** Dependencies recorded per task in a task list: the list's item, the task, its state, status count and last status. */
 const DEPENDENCIES_PER_TASK = 5;
@@ -274,7 +244,7 @@ export class MasterStateWriter {
    * Bumped for an agent whenever a task list is rewritten with a task on it added, removed or
    * changed: what the agent uses is made of its tasks, so its text depends on this count.
    */
-  private readonly agentTaskVersions = new Map<AgentId, number>();
+  private readonly agentTaskVersions = new AgentTaskVersions();
   /** Counts answers, so that work shared by parts of one answer is done once. */
   private answer = 0;
 
@@ -303,7 +273,7 @@ export class MasterStateWriter {
       await pause();
     }
     // What changes in the agents' sources meanwhile, the answer finds and remakes.
-    const sources = this.agentSources();
+    const sources = agentSources(this.core);
     for (const agent of [...this.core.agents.values()]) {
       if (this.agents.has(agent)) continue;
       this.agentEntry(agent, sources);
@@ -355,7 +325,7 @@ export class MasterStateWriter {
   stateSummary(identity: MasterIdentity): Buffer[] {
     this.answer++;
     this.refreshTaskLists();
-    const sources = this.agentSources();
+    const sources = agentSources(this.core);
     const summary = masterStateSummaryJson(this.core, identity, {
       agent: (agent) => {
         const entry = this.agentEntry(agent, sources);
@@ -380,52 +350,12 @@ export class MasterStateWriter {
 
   // -------------------------------------------------------------- agents
 
-  /**
-   * What agents' texts are made of besides their own records, gathered once per answer: the
-   * executors on each (in the core's order of frameworks), and the agents that run tasks the
-   * frameworks' lists do not show (reported for a framework not back after a failover), whose
-   * texts are made anew every time. Those are looked for only when the counts disagree.
-   */
-  private agentSources(): AgentSources {
-    const executors = new Map<AgentId, Array<[FrameworkRecord, ExecutorInfo]>>();
-    let listed = 0;
-    for (const framework of this.core.frameworks.values()) {
-      listed += framework.tasks.size;
-      for (const [agentId, executor] of executorsOf(framework)) {
-        const list = executors.get(agentId);
-        if (list) list.push([framework, executor]);
-        else executors.set(agentId, [[framework, executor]]);
-      }
-    }
-    let onAgents = 0;
-    for (const agent of this.core.agents.values()) onAgents += agent.tasks.size;
-    const unlisted = new Set<AgentId>();
-    if (onAgents !== listed) {
-      const counts = new Map<AgentId, number>();
-      for (const framework of this.core.frameworks.values()) {
-        for (const record of framework.tasks.values()) counts.set(record.agentId, (counts.get(record.agentId) ?? 0) + 1);
-      }
-      for (const agent of this.core.agents.values()) if ((counts.get(agent.id) ?? 0) !== agent.tasks.size) unlisted.add(agent.id);
-    }
-    return { executors, unlisted };
-  }
-
-  /**
-   * What an agent's tasks and executors use, as `MasterCore.usedResourcesOf` counts it (the same
-   * parts in the same order) without its walk over every framework for executors.
-   */
+  /** What an agent's tasks and executors use, as `MasterCore.usedResourcesOf` counts it. */
   private agentUsed(agent: AgentRecord, sources: AgentSources): Resource[] {
-    if (sources.unlisted.has(agent.id)) return this.core.usedResourcesOf(agent.id);
+    const lists = agentUsedLists(this.core, agent, sources, executorResources);
+    if (lists === null) return this.core.usedResourcesOf(agent.id);
     const parts: Resource[] = [];
-    for (const key of agent.tasks) {
-      const space = key.indexOf(' ');
-      const framework = this.core.frameworks.get(key.slice(0, space) as FrameworkId);
-      const taskId = key.slice(space + 1) as TaskId;
-      const record = framework?.tasks.get(taskId) ?? framework?.unreachableTasks.get(taskId);
-      if (!record) return this.core.usedResourcesOf(agent.id);
-      if (!isTerminalTaskState(record.task.state)) parts.push(...record.resources);
-    }
-    for (const [framework, executor] of sources.executors.get(agent.id) ?? []) parts.push(...executorResources(framework, executor));
+    for (const list of lists) parts.push(...list);
     return addAll([], parts);
   }
 
@@ -444,13 +374,7 @@ export class MasterStateWriter {
     record.see(agent.registeredAtMs);
     record.see(agent.reregisteredAtMs);
     const usedBy = new Dependencies(cached?.usedBy);
-    usedBy.see(agent.tasks.size);
-    usedBy.see(this.agentTaskVersions.get(agent.id) ?? 0);
-    if (sources.unlisted.has(agent.id)) usedBy.see({});
-    for (const [framework, executor] of sources.executors.get(agent.id) ?? []) {
-      usedBy.see(framework.roles);
-      usedBy.see(executor);
-    }
+    seeAgentUsage(usedBy, agent, this.agentTaskVersions, sources);
     const offeredBy = new Dependencies(cached?.offeredBy);
     for (const offerId of agent.offers) offeredBy.see(this.core.offers.get(offerId)?.resources);
     const [recordChanged, usedChanged, offeredChanged] = [record.changed(), usedBy.changed(), offeredBy.changed()];
@@ -484,7 +408,7 @@ export class MasterStateWriter {
   }
 
   private writeAgents(out: JsonChunks, onlyId: string | null): void {
-    const sources = this.agentSources();
+    const sources = agentSources(this.core);
     if (onlyId !== null) {
       const agent = this.core.agents.get(onlyId as AgentId);
       if (agent) out.pushBuffer(joinAgents([this.agentEntry(agent, sources)]));
@@ -507,7 +431,7 @@ export class MasterStateWriter {
     }
     if (entries.length > 0) closeBlock();
     this.agentBlocks = blocks;
-    for (const agentId of this.agentTaskVersions.keys()) if (!this.core.agents.has(agentId)) this.agentTaskVersions.delete(agentId);
+    this.agentTaskVersions.prune(this.core);
   }
 
   // -------------------------------------------------------------- frameworks and tasks
@@ -576,7 +500,7 @@ export class MasterStateWriter {
     if (live) {
       const agents = new Set<AgentId>();
       agentsWithChangedTasks(cached?.dependencies ?? [], entry.dependencies, agents);
-      for (const agentId of agents) this.agentTaskVersions.set(agentId, (this.agentTaskVersions.get(agentId) ?? 0) + 1);
+      for (const agentId of agents) this.agentTaskVersions.bump(agentId);
     }
     return entry;
   }
@@ -668,10 +592,4 @@ export class MasterStateWriter {
       out.push('}');
     }
   }
-}
-
-/** What agents' texts are made of besides their own records (see `agentSources`). */
-interface AgentSources {
-  executors: Map<AgentId, Array<[FrameworkRecord, ExecutorInfo]>>;
-  unlisted: Set<AgentId>;
 }
