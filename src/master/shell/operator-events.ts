@@ -15,7 +15,7 @@ import type { MasterCore } from '../core/master-core.js';
 import type { StateChange } from '../core/types.js';
 import type { StateObserver } from './master-shell.js';
 import type { MasterShellMetrics } from './metrics.js';
-import { frameworkInfoMessage, JsonChunks, RecordUsage, type OperatorStateWriter } from './operator-state.js';
+import { frameworkInfoMessage, JsonChunks, type OperatorStateWriter } from './operator-state.js';
 
 /** Unsent bytes of events a subscriber may fall behind by (beyond its first snapshot) before it is cut off. */
 export const OPERATOR_EVENT_BACKLOG_BYTES_MAX = 16 * 1024 * 1024;
@@ -35,16 +35,13 @@ export interface OperatorEventsOptions {
 
 export class OperatorEvents implements StateObserver {
   private readonly subscribers = new Set<EventStream>();
-  private readonly usage: RecordUsage;
 
   constructor(
     private readonly core: MasterCore,
     private readonly writer: OperatorStateWriter,
     private readonly metrics: MasterShellMetrics,
     private readonly options: OperatorEventsOptions,
-  ) {
-    this.usage = new RecordUsage(core);
-  }
+  ) {}
 
   /** Streams open now (`master/operator_event_stream_subscribers`). */
   get subscriberCount(): number {
@@ -103,7 +100,7 @@ export class OperatorEvents implements StateObserver {
         return JSON.stringify({ type: 'TASK_UPDATED', task_updated: { framework_id: change.task.framework_id, status: change.status, state: change.state } });
       case 'agent-added': {
         const agent = this.core.agents.get(change.agentId);
-        return agent ? `{"type":"AGENT_ADDED","agent_added":{"agent":${this.writer.agentJson(agent, this.usage)}}}` : null;
+        return agent ? `{"type":"AGENT_ADDED","agent_added":{"agent":${this.writer.agentEventJson(agent)}}}` : null;
       }
       case 'agent-removed':
         return JSON.stringify({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: change.agentId } } });
@@ -112,7 +109,7 @@ export class OperatorEvents implements StateObserver {
         const framework = this.core.frameworks.get(change.frameworkId);
         if (!framework) return null;
         const key = change.kind === 'framework-added' ? 'FRAMEWORK_ADDED","framework_added' : 'FRAMEWORK_UPDATED","framework_updated';
-        return `{"type":"${key}":{"framework":${this.writer.frameworkJson(framework, this.usage)}}}`;
+        return `{"type":"${key}":{"framework":${this.writer.frameworkEventJson(framework)}}}`;
       }
       case 'framework-removed':
         return JSON.stringify({ type: 'FRAMEWORK_REMOVED', framework_removed: { framework_info: frameworkInfoMessage(change.info) } });

@@ -20,10 +20,11 @@
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Resource, Task, TaskStatus } from '../../api/mesos.js';
 import { isTerminalTaskState } from '../../api/mesos.js';
 import { addAll, fromWireFormat, reservationRole, toEndpointFormat, withDefaultAllocationRole } from '../../allocator/resource-math.js';
-import type { AgentId, FrameworkId } from '../../common/ids.js';
+import type { AgentId, OfferId } from '../../common/ids.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord } from '../core/state.js';
 import type { MasterIdentity } from './state-json.js';
+import { AgentTaskVersions, agentSources, agentUsedLists, Dependencies, seeAgentUsage, type AgentSources } from './usage-sources.js';
 
 /** Capabilities every Meridian agent has (mesos.proto `AgentInfo.Capability`). */
 const AGENT_CAPABILITIES = '[{"type":"MULTI_ROLE"},{"type":"HIERARCHICAL_ROLE"},{"type":"RESERVATION_REFINEMENT"}]';
@@ -120,6 +121,8 @@ interface TaskListText {
   versions: TaskVersion[];
   starts: number[];
   buffer: Buffer;
+  /** The answer it was last checked for: a list is checked once per answer. */
+  checkedFor: number;
 }
 
 /** `"key":[…]` for a non-empty list of values, '' otherwise; `lead` goes before it (a comma). */
@@ -132,104 +135,22 @@ function listField(key: string, values: readonly unknown[], lead = ','): string 
 /** Resource lists (each a record's own, never edited) whose sum is wanted. */
 export type ResourceLists = Array<readonly Resource[]>;
 
-/**
- * What agents and frameworks use (tasks and executors) and are offered, as the records' own
- * resource lists: the same lists again mean the same sum, so a kept text can be reused.
- */
-export interface Usage {
-  usedOn(agent: AgentRecord): ResourceLists;
-  offeredOn(agentId: AgentId): ResourceLists;
-  usedBy(framework: FrameworkRecord): ResourceLists;
-  offeredTo(framework: FrameworkRecord): ResourceLists;
+/** What a framework's tasks (those not terminal) and executors use, as the records' own lists. */
+function frameworkUsedLists(framework: FrameworkRecord): ResourceLists {
+  const lists: ResourceLists = [];
+  for (const record of framework.tasks.values()) if (!isTerminalTaskState(record.task.state)) lists.push(record.resources);
+  for (const executors of framework.executors.values()) for (const executor of executors.values()) lists.push(executorResources(framework, executor));
+  return lists;
 }
 
-/**
- * Usage of the whole cluster, gathered in one pass over every task, executor and offer, for the
- * listings of every agent and framework. The records' lists are kept and summed when asked for.
- */
-export class ClusterUsage implements Usage {
-  private readonly usedByAgent = new Map<AgentId, ResourceLists>();
-  private readonly offeredByAgent = new Map<AgentId, ResourceLists>();
-  private readonly usedByFramework = new Map<FrameworkId, ResourceLists>();
-  private readonly offeredByFramework = new Map<FrameworkId, ResourceLists>();
-  /** Tasks counted on each agent, to spot agents that also run tasks of frameworks not yet resubscribed. */
-  private readonly tasksByAgent = new Map<AgentId, number>();
-
-  constructor(private readonly core: MasterCore) {
-    for (const framework of core.frameworks.values()) {
-      for (const record of framework.tasks.values()) {
-        this.tasksByAgent.set(record.agentId, (this.tasksByAgent.get(record.agentId) ?? 0) + 1);
-        if (isTerminalTaskState(record.task.state)) continue;
-        push(this.usedByAgent, record.agentId, record.resources);
-        push(this.usedByFramework, framework.id, record.resources);
-      }
-      for (const [agentId, executors] of framework.executors) {
-        for (const executor of executors.values()) {
-          const resources = executorResources(framework, executor);
-          push(this.usedByAgent, agentId, resources);
-          push(this.usedByFramework, framework.id, resources);
-        }
-      }
-    }
-    for (const offer of core.offers.values()) {
-      push(this.offeredByAgent, offer.agentId, offer.resources);
-      push(this.offeredByFramework, offer.frameworkId, offer.resources);
-    }
+/** The resources of outstanding offers, by id, as the records' own lists. */
+function offeredLists(core: MasterCore, offerIds: Iterable<OfferId>): ResourceLists {
+  const lists: ResourceLists = [];
+  for (const offerId of offerIds) {
+    const offer = core.offers.get(offerId);
+    if (offer) lists.push(offer.resources);
   }
-
-  usedOn(agent: AgentRecord): ResourceLists {
-    // Tasks of frameworks that have not resubscribed since a master restart are only in the
-    // core's own books: ask it for those (rare) agents.
-    if ((this.tasksByAgent.get(agent.id) ?? 0) < agent.tasks.size) return [this.core.usedResourcesOf(agent.id)];
-    return this.usedByAgent.get(agent.id) ?? [];
-  }
-
-  offeredOn(agentId: AgentId): ResourceLists {
-    return this.offeredByAgent.get(agentId) ?? [];
-  }
-
-  usedBy(framework: FrameworkRecord): ResourceLists {
-    return this.usedByFramework.get(framework.id) ?? [];
-  }
-
-  offeredTo(framework: FrameworkRecord): ResourceLists {
-    return this.offeredByFramework.get(framework.id) ?? [];
-  }
-}
-
-/** Usage of one agent or framework at a time, read from its own records (events name one). */
-export class RecordUsage implements Usage {
-  constructor(private readonly core: MasterCore) {}
-
-  usedOn(agent: AgentRecord): ResourceLists {
-    return [this.core.usedResourcesOf(agent.id)];
-  }
-
-  offeredOn(agentId: AgentId): ResourceLists {
-    return [this.core.offeredResourcesOf(agentId)];
-  }
-
-  usedBy(framework: FrameworkRecord): ResourceLists {
-    const lists: ResourceLists = [];
-    for (const record of framework.tasks.values()) if (!isTerminalTaskState(record.task.state)) lists.push(record.resources);
-    for (const executors of framework.executors.values()) for (const executor of executors.values()) lists.push(executorResources(framework, executor));
-    return lists;
-  }
-
-  offeredTo(framework: FrameworkRecord): ResourceLists {
-    const lists: ResourceLists = [];
-    for (const offerId of framework.offers) {
-      const offer = this.core.offers.get(offerId);
-      if (offer) lists.push(offer.resources);
-    }
-    return lists;
-  }
-}
-
-function push<K>(map: Map<K, ResourceLists>, key: K, resources: readonly Resource[]): void {
-  const lists = map.get(key);
-  if (lists) lists.push(resources);
-  else map.set(key, [resources]);
+  return lists;
 }
 
 /** An amount of one kind of plain scalar: name, allocation role and reservation stack. */
@@ -329,13 +250,6 @@ function executorResources(framework: FrameworkRecord, executor: ExecutorInfo): 
   return resources;
 }
 
-/** Whether two lists of lists hold the same lists, in order. */
-function sameLists(a: ResourceLists, b: ResourceLists): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 const resourcesField = (key: string, resources: readonly Resource[]): string => listField(key, toEndpointFormat(resources));
 
 // ---------------------------------------------------------------- single records
@@ -346,42 +260,27 @@ export function frameworkInfoMessage(info: FrameworkInfo): FrameworkInfo {
   return { failover_timeout: 0, checkpoint: false, ...withRole, ...info };
 }
 
-/** What an agent's text was made of. */
+/** An agent's text in three parts, each with what it was made of (see `agentJson`). */
 interface AgentText {
-  info: AgentInfo;
-  total: readonly Resource[];
-  active: boolean;
-  version: string;
-  remoteIp: string;
-  reregisteredAtMs: number | null;
-  used: SumText;
-  offered: SumText;
+  record: unknown[];
+  head: string;
+  usedBy: unknown[];
+  used: string;
+  offeredBy: unknown[];
+  offered: string;
   json: string;
 }
 
-/** What a framework's text was made of. */
+/** A framework's text in parts, each with what it was made of (see `frameworkJson`). */
 interface FrameworkText {
-  info: FrameworkInfo;
-  connected: boolean;
-  reregisteredAtMs: number | null;
-  unregisteredAtMs: number | null;
-  offers: OfferRecord[];
-  offersText: string;
-  used: SumText;
-  offered: SumText;
+  record: unknown[];
+  head: string;
+  usedBy: unknown[];
+  used: string;
+  offers: unknown[];
+  /** `,"offers":[…]` and `,"offered_resources":[…]`. */
+  offered: string;
   json: string;
-}
-
-/** A resources field (`,"allocated_resources":[…]`) and the lists it sums. */
-interface SumText {
-  lists: ResourceLists;
-  text: string;
-}
-
-/** The kept field when it sums the same lists, else a new one: summing is what costs (offers come and go more often than tasks). */
-function sumText(kept: SumText | undefined, key: string, lists: ResourceLists): SumText {
-  if (kept && sameLists(kept.lists, lists)) return kept;
-  return { lists, text: resourcesField(key, sumResourceLists(lists)) };
 }
 
 /** What a task's text depends on beyond what never changes: the core edits only these in place. */
@@ -415,10 +314,17 @@ export class OperatorStateWriter {
   private readonly totalTexts = new WeakMap<readonly Resource[], string>();
   private readonly frameworkTexts = new WeakMap<FrameworkRecord, FrameworkText>();
   private readonly offerTexts = new WeakMap<OfferRecord, { agentInfo: AgentInfo | undefined; remoteIp: string | undefined; json: string }>();
+  /** Bumped for an agent when a rewritten live or unreachable task list shows its tasks changed. */
+  private readonly agentTaskVersions = new AgentTaskVersions();
 
   private readonly agentBlocks = new BlockCache();
   private readonly frameworkBlocks = new BlockCache();
   private readonly completedFrameworkBlocks = new BlockCache();
+
+  /** Counts answers (and preparations): a task list is checked once per answer. */
+  private answerNumber = 0;
+  /** How deep the writing methods are called into each other: an answer starts at depth 0. */
+  private depth = 0;
 
   /** The preparation under way, shared by requests that come while it runs. */
   private preparing: Promise<void> | null = null;
@@ -427,9 +333,10 @@ export class OperatorStateWriter {
 
   /**
    * Writes what has never been written (a master's first GET_STATE or SUBSCRIBE on a large
-   * cluster: seconds of work) a slice at a time between turns of the event loop, so the master
-   * keeps answering agents and schedulers meanwhile. What changes in the meantime is found and
-   * rewritten by the synchronous answer that follows, as between any two requests.
+   * cluster: seconds of work; new frameworks and agents) a slice at a time between turns of the
+   * event loop, so the master keeps answering agents and schedulers meanwhile. What was written
+   * before is left for the answer to check, which is quick. What changes in the meantime is found
+   * and rewritten by the synchronous answer that follows, as between any two requests.
    */
   prepare(sliceMs = PREPARE_SLICE_MS): Promise<void> {
     this.preparing ??= this.prepareInSlices(sliceMs).finally(() => {
@@ -445,21 +352,40 @@ export class OperatorStateWriter {
       await new Promise((resolve) => setImmediate(resolve));
       sliceStarted = performance.now();
     };
+    this.answerNumber++;
     for (const framework of [...this.core.frameworks.values(), ...this.core.completedFrameworks]) {
+      const lists = this.taskListTexts.get(framework);
       for (const kind of TASK_LIST_KINDS) {
-        this.taskListBuffer(framework, kind);
+        if (lists?.[kind] !== undefined) continue;
+        this.taskList(framework, kind);
         await pause();
       }
     }
-    const usage = new ClusterUsage(this.core);
-    await pause();
+    // Agents and frameworks read the core as it is when each is written; what changes between
+    // slices is caught by the answer, which checks what each text was made of.
+    let sources = agentSources(this.core);
     for (const agent of [...this.core.agents.values()]) {
-      this.agentJson(agent, usage);
-      await pause();
+      if (this.agentTexts.has(agent) || !this.core.agents.has(agent.id)) continue;
+      this.agentJson(agent, sources);
+      if (performance.now() - sliceStarted >= sliceMs) {
+        await pause();
+        sources = agentSources(this.core);
+      }
     }
     for (const framework of [...this.core.frameworks.values()]) {
-      this.frameworkJson(framework, usage);
+      if (this.frameworkTexts.has(framework)) continue;
+      this.frameworkJson(framework, 'live');
       await pause();
+    }
+  }
+
+  /** Runs one writing method; the outermost call of a nest is one answer. */
+  private writing<T>(write: () => T): T {
+    if (this.depth++ === 0) this.answerNumber++;
+    try {
+      return write();
+    } finally {
+      this.depth--;
     }
   }
 
@@ -471,22 +397,30 @@ export class OperatorStateWriter {
   /**
    * One framework's tasks of a kind, encoded, kept while the framework has the same tasks in the
    * same order and none of them changed; when some did, the others' text is copied from the kept
-   * one. Most of a large state is here, and little of it changes from one request to the next.
+   * one, and the agents of the tasks that changed get their task version bumped. Most of a large
+   * state is here, and little of it changes from one request to the next.
    */
-  private taskListBuffer(framework: FrameworkRecord, kind: TaskListKind): Buffer {
+  private taskList(framework: FrameworkRecord, kind: TaskListKind): TaskListText {
     let lists = this.taskListTexts.get(framework);
     if (!lists) this.taskListTexts.set(framework, (lists = { live: undefined, unreachable: undefined, completed: undefined }));
-    const tasks = tasksOf(framework, kind);
     const kept = lists[kind];
-    if (kept && kept.tasks.length === tasks.length && kept.tasks.every((task, i) => task === tasks[i] && isCurrent(kept.versions[i], task))) return kept.buffer;
+    if (kept && (kept.checkedFor === this.answerNumber || isUnchanged(kept, framework, kind))) {
+      kept.checkedFor = this.answerNumber;
+      return kept;
+    }
+    const tasks = tasksOf(framework, kind);
     const keptAt = new Map<Task, number>();
     kept?.tasks.forEach((task, i) => keptAt.set(task, i));
+    const counted = kind !== 'completed';
     const pieces: Buffer[] = [];
     const starts: number[] = [];
     let bytes = 0;
     for (const task of tasks) {
       const i = keptAt.get(task);
-      const piece = kept && i !== undefined && isCurrent(kept.versions[i], task)
+      const current = kept !== undefined && i !== undefined && isCurrent(kept.versions[i], task);
+      if (i !== undefined) keptAt.delete(task);
+      if (counted && !current) this.agentTaskVersions.bump(task.agent_id?.value as AgentId);
+      const piece = current
         ? kept.buffer.subarray(kept.starts[i], i + 1 < kept.starts.length ? (kept.starts[i + 1] as number) - 1 : kept.buffer.length)
         : Buffer.from(taskJson(task), 'utf8');
       if (pieces.length > 0) {
@@ -497,9 +431,19 @@ export class OperatorStateWriter {
       pieces.push(piece);
       bytes += piece.length;
     }
-    const buffer = Buffer.concat(pieces, bytes);
-    lists[kind] = { tasks, versions: tasks.map(versionOf), starts, buffer };
-    return buffer;
+    // Tasks gone from the list: what their agents use changed too.
+    if (counted) for (const task of keptAt.keys()) this.agentTaskVersions.bump(task.agent_id?.value as AgentId);
+    const text: TaskListText = { tasks, versions: tasks.map(versionOf), starts, buffer: Buffer.concat(pieces, bytes), checkedFor: this.answerNumber };
+    lists[kind] = text;
+    return text;
+  }
+
+  /** Checks every live framework's live and unreachable lists, so agents' task versions are current before agents are written. */
+  private refreshTaskLists(): void {
+    for (const framework of this.core.frameworks.values()) {
+      this.taskList(framework, 'live');
+      this.taskList(framework, 'unreachable');
+    }
   }
 
   /** An `AgentInfo` message as JSON, kept per info object (the core replaces an agent's info rather than editing it). */
@@ -518,33 +462,55 @@ export class OperatorStateWriter {
     return info;
   }
 
-  /**
-   * `Response.GetAgents.Agent`, kept while the agent record and what it uses and is offered are
-   * the same (the core replaces an agent's info and total rather than editing them).
-   */
-  agentJson(agent: AgentRecord, usage: Usage): string {
-    const active = agent.connectionId !== null;
-    const kept = this.agentTexts.get(agent);
-    const used = sumText(kept?.used, 'allocated_resources', usage.usedOn(agent));
-    const offered = sumText(kept?.offered, 'offered_resources', usage.offeredOn(agent.id));
-    if (kept && kept.info === agent.info && kept.total === agent.total && kept.active === active && kept.version === agent.version
-      && kept.remoteIp === agent.remoteIp && kept.reregisteredAtMs === agent.reregisteredAtMs && kept.used === used && kept.offered === offered) {
-      return kept.json;
-    }
-    const info = this.agentInfoJson(agent.info);
+  /** `Response.GetAgents.Agent` up to what it uses: everything of its own record. */
+  private agentHead(agent: AgentRecord): string {
     let total = this.totalTexts.get(agent.total);
     if (total === undefined) {
       total = resourcesField('total_resources', agent.total);
       this.totalTexts.set(agent.total, total);
     }
-    const json = `{"agent_info":${info},"active":${active},"version":${JSON.stringify(agent.version)}`
+    return `{"agent_info":${this.agentInfoJson(agent.info)},"active":${agent.connectionId !== null},"version":${JSON.stringify(agent.version)}`
       + `,"pid":${JSON.stringify(`slave(1)@${agent.remoteIp}:${agent.info.port ?? 5051}`)},"registered_time":${timeInfoJson(agent.registeredAtMs)}`
       + (agent.reregisteredAtMs !== null ? `,"reregistered_time":${timeInfoJson(agent.reregisteredAtMs)}` : '')
-      + total + used.text + offered.text + `,"capabilities":${AGENT_CAPABILITIES}}`;
+      + total;
+  }
+
+  /**
+   * `Response.GetAgents.Agent`, in three parts each written again only when what it is made of
+   * changed: the agent's own record (the core replaces an agent's info and total rather than
+   * editing them), what it uses (see usage-sources.ts), and what it is offered.
+   */
+  private agentJson(agent: AgentRecord, sources: AgentSources): string {
+    const kept = this.agentTexts.get(agent);
+    const record = new Dependencies(kept?.record);
+    record.see(agent.info);
+    record.see(agent.total);
+    record.see(agent.connectionId !== null);
+    record.see(agent.version);
+    record.see(agent.remoteIp);
+    record.see(agent.registeredAtMs);
+    record.see(agent.reregisteredAtMs);
+    const usedBy = new Dependencies(kept?.usedBy);
+    seeAgentUsage(usedBy, agent, this.agentTaskVersions, sources);
+    const offeredBy = new Dependencies(kept?.offeredBy);
+    for (const offerId of agent.offers) offeredBy.see(this.core.offers.get(offerId)?.resources);
+    const [recordChanged, usedChanged, offeredChanged] = [record.changed(), usedBy.changed(), offeredBy.changed()];
+    if (kept && recordChanged === null && usedChanged === null && offeredChanged === null) return kept.json;
+    const head = kept && recordChanged === null ? kept.head : this.agentHead(agent);
+    const used = kept && usedChanged === null ? kept.used
+      : resourcesField('allocated_resources', sumResourceLists(agentUsedLists(this.core, agent, sources, executorResources) ?? [this.core.usedResourcesOf(agent.id)]));
+    const offered = kept && offeredChanged === null ? kept.offered : resourcesField('offered_resources', sumResourceLists(offeredLists(this.core, agent.offers)));
+    const json = `${head}${used}${offered},"capabilities":${AGENT_CAPABILITIES}}`;
     this.agentTexts.set(agent, {
-      info: agent.info, total: agent.total, active, version: agent.version, remoteIp: agent.remoteIp, reregisteredAtMs: agent.reregisteredAtMs, used, offered, json,
+      record: recordChanged ?? kept?.record ?? [], head, usedBy: usedChanged ?? kept?.usedBy ?? [], used, offeredBy: offeredChanged ?? kept?.offeredBy ?? [], offered, json,
     });
     return json;
+  }
+
+  /** An agent as an event gives it (AGENT_ADDED), read from the core now. */
+  agentEventJson(agent: AgentRecord): string {
+    return `${this.agentHead(agent)}${resourcesField('allocated_resources', sumResources(this.core.usedResourcesOf(agent.id)))}`
+      + `${resourcesField('offered_resources', sumResources(this.core.offeredResourcesOf(agent.id)))},"capabilities":${AGENT_CAPABILITIES}}`;
   }
 
   /** An outstanding offer (mesos.proto `Offer`), kept while its agent's info is the same. */
@@ -557,40 +523,76 @@ export class OperatorStateWriter {
     return json;
   }
 
-  /**
-   * `Response.GetFrameworks.Framework`; `usage` null for a completed framework, which holds
-   * nothing. A framework is active and connected while its scheduler is subscribed (Meridian has
-   * no other deactivation); a completed one is neither.
-   */
-  frameworkJson(framework: FrameworkRecord, usage: Usage | null): string {
-    const connected = usage !== null && framework.connectionId !== null;
+  /** A framework's outstanding offers. */
+  private offersOf(framework: FrameworkRecord): OfferRecord[] {
     const offers: OfferRecord[] = [];
-    if (usage !== null) {
-      for (const offerId of framework.offers) {
-        const offer = this.core.offers.get(offerId);
-        if (offer) offers.push(offer);
-      }
+    for (const offerId of framework.offers) {
+      const offer = this.core.offers.get(offerId);
+      if (offer) offers.push(offer);
     }
-    const kept = this.frameworkTexts.get(framework);
-    const used = sumText(kept?.used, 'allocated_resources', usage ? usage.usedBy(framework) : []);
-    const offered = sumText(kept?.offered, 'offered_resources', usage ? usage.offeredTo(framework) : []);
-    const sameOffers = kept !== undefined && kept.offers.length === offers.length && kept.offers.every((offer, i) => offer === offers[i]);
-    if (kept && sameOffers && kept.info === framework.info && kept.connected === connected && kept.reregisteredAtMs === framework.reregisteredAtMs
-      && kept.unregisteredAtMs === framework.unregisteredAtMs && kept.used === used && kept.offered === offered) {
-      return kept.json;
-    }
-    // An offer's text follows its agent's info, which changes only when the agent reregisters; its
-    // offers were rescinded when it disconnected, so the same offers mean the same text.
-    const offersText = kept && sameOffers ? kept.offersText : offers.length > 0 ? `,"offers":[${offers.map((offer) => this.offerJson(offer)).join(',')}]` : '';
-    const json = `{"framework_info":${JSON.stringify(frameworkInfoMessage(framework.info))},"active":${connected},"connected":${connected},"recovered":false`
+    return offers;
+  }
+
+  /** `,"offers":[…]` (left out when none) and `,"offered_resources":[…]`. */
+  private offeredText(offers: readonly OfferRecord[]): string {
+    const listed = offers.length > 0 ? `,"offers":[${offers.map((offer) => this.offerJson(offer)).join(',')}]` : '';
+    return listed + resourcesField('offered_resources', sumResourceLists(offers.map((offer) => offer.resources)));
+  }
+
+  /**
+   * `Response.GetFrameworks.Framework` up to its offers. A framework is active and connected while
+   * its scheduler is subscribed (Meridian has no other deactivation); a completed one is neither.
+   */
+  private frameworkHead(framework: FrameworkRecord, connected: boolean): string {
+    return `{"framework_info":${JSON.stringify(frameworkInfoMessage(framework.info))},"active":${connected},"connected":${connected},"recovered":false`
       + `,"registered_time":${timeInfoJson(framework.registeredAtMs)}`
       + (framework.reregisteredAtMs !== null ? `,"reregistered_time":${timeInfoJson(framework.reregisteredAtMs)}` : '')
-      + (framework.unregisteredAtMs !== null ? `,"unregistered_time":${timeInfoJson(framework.unregisteredAtMs)}` : '')
-      + offersText + used.text + offered.text + '}';
+      + (framework.unregisteredAtMs !== null ? `,"unregistered_time":${timeInfoJson(framework.unregisteredAtMs)}` : '');
+  }
+
+  /**
+   * `Response.GetFrameworks.Framework` of a live framework or a completed one (which holds
+   * nothing), in parts each written again only when what it is made of changed: its own record,
+   * what it uses (its live task list, as kept, and its executors), and its offers. An offer's text
+   * follows its agent's info, which changes only when the agent reregisters; its offers were
+   * rescinded when it disconnected, so the same offers mean the same text.
+   */
+  private frameworkJson(framework: FrameworkRecord, kind: 'live' | 'completed'): string {
+    const live = kind === 'live';
+    const connected = live && framework.connectionId !== null;
+    const kept = this.frameworkTexts.get(framework);
+    const record = new Dependencies(kept?.record);
+    record.see(framework.info);
+    record.see(connected);
+    record.see(framework.registeredAtMs);
+    record.see(framework.reregisteredAtMs);
+    record.see(framework.unregisteredAtMs);
+    const usedBy = new Dependencies(kept?.usedBy);
+    usedBy.see(live);
+    if (live) {
+      usedBy.see(this.taskList(framework, 'live'));
+      usedBy.see(framework.roles);
+      for (const executors of framework.executors.values()) for (const executor of executors.values()) usedBy.see(executor);
+    }
+    const offers = live ? this.offersOf(framework) : [];
+    const offersSeen = new Dependencies(kept?.offers);
+    for (const offer of offers) offersSeen.see(offer);
+    const [recordChanged, usedChanged, offersChanged] = [record.changed(), usedBy.changed(), offersSeen.changed()];
+    if (kept && recordChanged === null && usedChanged === null && offersChanged === null) return kept.json;
+    const head = kept && recordChanged === null ? kept.head : this.frameworkHead(framework, connected);
+    const used = kept && usedChanged === null ? kept.used : resourcesField('allocated_resources', live ? sumResourceLists(frameworkUsedLists(framework)) : []);
+    const offered = kept && offersChanged === null ? kept.offered : this.offeredText(offers);
+    const json = `${head}${offered}${used}}`;
     this.frameworkTexts.set(framework, {
-      info: framework.info, connected, reregisteredAtMs: framework.reregisteredAtMs, unregisteredAtMs: framework.unregisteredAtMs, offers, offersText, used, offered, json,
+      record: recordChanged ?? kept?.record ?? [], head, usedBy: usedChanged ?? kept?.usedBy ?? [], used, offers: offersChanged ?? kept?.offers ?? [], offered, json,
     });
     return json;
+  }
+
+  /** A framework as an event gives it (FRAMEWORK_ADDED, FRAMEWORK_UPDATED), read from the core now. */
+  frameworkEventJson(framework: FrameworkRecord): string {
+    const used = resourcesField('allocated_resources', sumResourceLists(frameworkUsedLists(framework)));
+    return `${this.frameworkHead(framework, framework.connectionId !== null)}${this.offeredText(this.offersOf(framework))}${used}}`;
   }
 
   // ---------------------------------------------------------------- listings
@@ -600,28 +602,35 @@ export class OperatorStateWriter {
    * registry held when this master started that have not reregistered yet (left out when there
    * are none, as protobuf's JSON leaves out empty lists).
    */
-  writeAgents(out: JsonChunks, usage: Usage = new ClusterUsage(this.core)): void {
-    const texts: string[] = [];
-    for (const agent of this.core.agents.values()) texts.push(this.agentJson(agent, usage));
-    out.push('{');
-    const any = this.agentBlocks.writeList(out, 'agents', texts);
-    if (this.core.recoveredAgents.size > 0) {
-      const recovered = [...this.core.recoveredAgents.values()].map((info) => this.agentInfoJson(info));
-      out.push(`${any ? ',' : ''}"recovered_agents":[${recovered.join(',')}]`);
-    }
-    out.push('}');
+  writeAgents(out: JsonChunks): void {
+    this.writing(() => {
+      this.refreshTaskLists();
+      const sources = agentSources(this.core);
+      const texts: string[] = [];
+      for (const agent of this.core.agents.values()) texts.push(this.agentJson(agent, sources));
+      this.agentTaskVersions.prune(this.core);
+      out.push('{');
+      const any = this.agentBlocks.writeList(out, 'agents', texts);
+      if (this.core.recoveredAgents.size > 0) {
+        const recovered = [...this.core.recoveredAgents.values()].map((info) => this.agentInfoJson(info));
+        out.push(`${any ? ',' : ''}"recovered_agents":[${recovered.join(',')}]`);
+      }
+      out.push('}');
+    });
   }
 
   /** `Response.GetFrameworks`: subscribed (or failing over) frameworks and the bounded history of removed ones. */
-  writeFrameworks(out: JsonChunks, usage: Usage = new ClusterUsage(this.core)): void {
-    const live: string[] = [];
-    for (const framework of this.core.frameworks.values()) live.push(this.frameworkJson(framework, usage));
-    const completed = this.core.completedFrameworks.map((framework) => this.frameworkJson(framework, null));
-    out.push('{');
-    const any = this.frameworkBlocks.writeList(out, 'frameworks', live);
-    if (any && completed.length > 0) out.push(',');
-    this.completedFrameworkBlocks.writeList(out, 'completed_frameworks', completed);
-    out.push('}');
+  writeFrameworks(out: JsonChunks): void {
+    this.writing(() => {
+      const live: string[] = [];
+      for (const framework of this.core.frameworks.values()) live.push(this.frameworkJson(framework, 'live'));
+      const completed = this.core.completedFrameworks.map((framework) => this.frameworkJson(framework, 'completed'));
+      out.push('{');
+      const any = this.frameworkBlocks.writeList(out, 'frameworks', live);
+      if (any && completed.length > 0) out.push(',');
+      this.completedFrameworkBlocks.writeList(out, 'completed_frameworks', completed);
+      out.push('}');
+    });
   }
 
   /** `Response.GetExecutors`: the executors of subscribed frameworks, with the agent each runs on. */
@@ -646,41 +655,45 @@ export class OperatorStateWriter {
    * master before its launch, so `pending_tasks` is always empty.
    */
   writeTasks(out: JsonChunks): void {
-    const live = [...this.core.frameworks.values()];
-    const lists: Array<[string, TaskListKind, FrameworkRecord[]]> = [
-      ['tasks', 'live', live.filter((framework) => framework.tasks.size > 0)],
-      ['unreachable_tasks', 'unreachable', live.filter((framework) => framework.unreachableTasks.size > 0)],
-      ['completed_tasks', 'completed', [...live, ...this.core.completedFrameworks].filter((framework) => framework.completedTasks.length > 0)],
-    ];
-    out.push('{');
-    let fields = 0;
-    for (const [key, kind, frameworks] of lists) {
-      if (frameworks.length === 0) continue;
-      out.push(fields++ > 0 ? ',' : '');
-      writeList(out, key, frameworks, (framework) => out.pushBuffer(this.taskListBuffer(framework, kind)));
-    }
-    out.push('}');
+    this.writing(() => {
+      const live = [...this.core.frameworks.values()];
+      const lists: Array<[string, TaskListKind, FrameworkRecord[]]> = [
+        ['tasks', 'live', live],
+        ['unreachable_tasks', 'unreachable', live],
+        ['completed_tasks', 'completed', [...live, ...this.core.completedFrameworks]],
+      ];
+      out.push('{');
+      let fields = 0;
+      for (const [key, kind, frameworks] of lists) {
+        const texts = frameworks.map((framework) => this.taskList(framework, kind)).filter((text) => text.tasks.length > 0);
+        if (texts.length === 0) continue;
+        out.push(fields++ > 0 ? ',' : '');
+        writeList(out, key, texts, (text) => out.pushBuffer(text.buffer));
+      }
+      out.push('}');
+    });
   }
 
   /** `Response.GetState`: the four listings, read at one moment (nothing runs between the parts). */
   writeState(out: JsonChunks): void {
-    const usage = new ClusterUsage(this.core);
-    out.push('{"get_tasks":');
-    this.writeTasks(out);
-    out.push(',"get_executors":');
-    this.writeExecutors(out);
-    out.push(',"get_frameworks":');
-    this.writeFrameworks(out, usage);
-    out.push(',"get_agents":');
-    this.writeAgents(out, usage);
-    out.push('}');
+    this.writing(() => {
+      out.push('{"get_tasks":');
+      this.writeTasks(out);
+      out.push(',"get_executors":');
+      this.writeExecutors(out);
+      out.push(',"get_frameworks":');
+      this.writeFrameworks(out);
+      out.push(',"get_agents":');
+      this.writeAgents(out);
+      out.push('}');
+    });
   }
 
   /** A whole answer `{"type": T, "<body key>": …}` as Buffers. */
   answer(type: string, bodyKey: string, write: (out: JsonChunks) => void): Buffer[] {
     const out = new JsonChunks();
     out.push(`{"type":${JSON.stringify(type)},${JSON.stringify(bodyKey)}:`);
-    write(out);
+    this.writing(() => write(out));
     out.push('}');
     return out.end();
   }
@@ -694,6 +707,25 @@ function tasksOf(framework: FrameworkRecord, kind: TaskListKind): Task[] {
   const tasks: Task[] = [];
   for (const record of (kind === 'live' ? framework.tasks : framework.unreachableTasks).values()) tasks.push(record.task);
   return tasks;
+}
+
+/** Whether a kept list still holds a framework's tasks of a kind, each as it was: one pass, no new list. */
+function isUnchanged(kept: TaskListText, framework: FrameworkRecord, kind: TaskListKind): boolean {
+  const { tasks, versions } = kept;
+  if (kind === 'completed') {
+    const completed = framework.completedTasks;
+    if (completed.length !== tasks.length) return false;
+    for (let i = 0; i < completed.length; i++) if (completed[i] !== tasks[i] || !isCurrent(versions[i], completed[i] as Task)) return false;
+    return true;
+  }
+  const records = kind === 'live' ? framework.tasks : framework.unreachableTasks;
+  if (records.size !== tasks.length) return false;
+  let i = 0;
+  for (const record of records.values()) {
+    if (record.task !== tasks[i] || !isCurrent(versions[i], record.task)) return false;
+    i++;
+  }
+  return true;
 }
 
 const COMMA = Buffer.from(',');

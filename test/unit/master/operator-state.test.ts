@@ -2,7 +2,7 @@
  * Goal: the v1 Operator API's view of the master's state (GET_STATE and its parts, GET_ROLES,
  * GET_MASTER) has Mesos' shapes: master.proto field names, empty lists left out, TimeInfo times,
  * resources in the endpoint format with their allocation role; tasks sit in the list their life
- * puts them in; and the one-pass usage of the whole cluster agrees with asking record by record.
+ * puts them in; and what the listings say each agent and framework uses agrees with the core's books and with events.
  * Method: scripted clusters through the Harness (a real MasterCore, a manual clock), then the
  * pure converters of operator-state.ts on its core.
  */
@@ -11,10 +11,10 @@ import assert from 'node:assert/strict';
 import type { ReservationInfo, Resource } from '../../../src/api/mesos.js';
 import type { AgentId, FrameworkId } from '../../../src/common/ids.js';
 import fc from 'fast-check';
-import { addAll } from '../../../src/allocator/resource-math.js';
+import { addAll, toEndpointFormat } from '../../../src/allocator/resource-math.js';
 import type { MasterCore } from '../../../src/master/core/master-core.js';
 import {
-  ClusterUsage, getMaster, getRoles, JsonChunks, OperatorStateWriter, RecordUsage, sumResourceLists, sumResources, type ResourceLists,
+  getMaster, getRoles, JsonChunks, OperatorStateWriter, sumResources,
 } from '../../../src/master/shell/operator-state.js';
 import { Harness, parseSimple } from './harness.js';
 
@@ -31,9 +31,18 @@ const getAgents = (core: MasterCore) => parsed((out) => new OperatorStateWriter(
 const getFrameworks = (core: MasterCore) => parsed((out) => new OperatorStateWriter(core).writeFrameworks(out));
 const getTasks = (core: MasterCore, writer = new OperatorStateWriter(core)) => parsed((out) => writer.writeTasks(out));
 
+
 const sorted = (list: readonly Resource[]) => [...list].sort((a, b) => a.name.localeCompare(b.name));
-/** The sum of resource lists, in a stable order. */
-const sum = (lists: ResourceLists) => sorted(sumResourceLists(lists)).map((r) => JSON.stringify(r, Object.keys(r).sort()));
+
+/** Resources as a sorted list of canonical texts (keys sorted at every level): equal when the same entries, in any order. */
+function canonicalSet(list: readonly unknown[]): string[] {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([key, inner]) => [key, canonical(inner)]));
+  };
+  return list.map((entry) => JSON.stringify(canonical(entry))).sort();
+}
 
 /** One agent running t1 (1 cpu, 128 MB) for framework `web` in role eng; the rest of the agent is offered. */
 function runningCluster(): { h: Harness; agentId: AgentId; frameworkId: FrameworkId } {
@@ -142,7 +151,7 @@ test('GET_TASKS: a finished and acknowledged task is completed; a torn-down fram
   assert.deepEqual(afterTeardown.completed_tasks.map((t: Json) => [t.task_id.value, t.state]), [['t1', 'TASK_FINISHED'], ['p1', 'TASK_KILLED']]);
 });
 
-test('one pass over the cluster agrees with asking record by record (tasks, executors, offers, reservations)', () => {
+test('listings and events agree on what each agent and framework uses and is offered (tasks, executors, offers, reservations)', () => {
   const h = new Harness();
   const a1 = h.addAgent('cpus:8;mem:4096;cpus(eng):2', 'a1');
   const a2 = h.addAgent('cpus:4;mem:2048', 'a2');
@@ -157,18 +166,22 @@ test('one pass over the cluster agrees with asking record by record (tasks, exec
   }
   h.nowMs += 6_000;
   h.allocate();
-  const bulk = new ClusterUsage(h.core);
-  const single = new RecordUsage(h.core);
-  for (const agent of h.core.agents.values()) {
-    assert.deepEqual(sum(bulk.usedOn(agent)), sum(single.usedOn(agent)), `used on ${agent.id}`);
-    assert.deepEqual(sum(bulk.offeredOn(agent.id)), sum(single.offeredOn(agent.id)), `offered on ${agent.id}`);
+  const writer = new OperatorStateWriter(h.core);
+  const usage = (json: Json) => ({ used: canonicalSet(json.allocated_resources ?? []), offered: canonicalSet(json.offered_resources ?? []) });
+  const endpoint = (resources: Resource[]) => canonicalSet(toEndpointFormat(sumResources(resources)));
+  const agents = getAgents(h.core).agents as Json[];
+  assert.equal(agents.length, 2);
+  for (const agent of agents) {
+    const record = h.core.agents.get(agent.agent_info.id.value as AgentId)!;
+    assert.deepEqual(usage(agent), { used: endpoint(h.core.usedResourcesOf(record.id)), offered: endpoint(h.core.offeredResourcesOf(record.id)) }, `agent ${record.id}`);
+    assert.deepEqual(usage(agent), usage(JSON.parse(writer.agentEventJson(record)) as Json), `agent ${record.id}, as an event gives it`);
   }
-  for (const framework of h.core.frameworks.values()) {
-    assert.deepEqual(sum(bulk.usedBy(framework)), sum(single.usedBy(framework)), `used by ${framework.id}`);
-    assert.deepEqual(sum(bulk.offeredTo(framework)), sum(single.offeredTo(framework)), `offered to ${framework.id}`);
-    assert.ok(sum(single.usedBy(framework)).length > 0, 'each framework runs something');
+  for (const framework of getFrameworks(h.core).frameworks as Json[]) {
+    const record = h.core.frameworks.get(framework.framework_info.id.value as FrameworkId)!;
+    assert.deepEqual(framework, JSON.parse(writer.frameworkEventJson(record)), `framework ${record.id}, as an event gives it`);
+    assert.ok(usage(framework).used.length > 0 && usage(framework).offered.length > 0, 'each framework runs something and is offered more');
   }
-  assert.ok([a1, a2].every((id) => sum(single.usedOn(h.core.agents.get(id)!)).length > 0));
+  assert.ok([a1, a2].every((id) => h.core.usedResourcesOf(id).length > 0));
   assert.deepEqual(new Set([web, batch]).size, 2);
 });
 
