@@ -35,13 +35,15 @@ const LABELS_PER_TASK = 10;
 const scalar = (name: string, value: number) => ({ name, type: 'SCALAR' as const, scalar: { value } });
 const connection = (): ConnectionId => randomUUID() as ConnectionId;
 const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** A message as a server gets it: written as JSON and parsed. */
+const fromJson = <T>(message: T): T => JSON.parse(JSON.stringify(message)) as T;
 
 function subscribeFrameworks(shell: MasterShell): FrameworkId[] {
   for (let i = 0; i < FRAMEWORKS; i++) {
     shell.step({
       kind: 'framework-subscribe',
       connectionId: connection(),
-      call: {
+      call: fromJson({
         type: 'SUBSCRIBE',
         subscribe: {
           framework_info: {
@@ -49,7 +51,7 @@ function subscribeFrameworks(shell: MasterShell): FrameworkId[] {
             hostname: `scheduler-${i}.bench`, capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }],
           },
         },
-      },
+      }),
     });
   }
   return [...shell.core.frameworks.keys()];
@@ -84,7 +86,8 @@ async function subscribeAgents(shell: MasterShell, frameworkIds: FrameworkId[]):
       kind: 'agent-subscribe',
       connectionId: connection(),
       remoteIp: `10.${(agent >> 16) & 255}.${(agent >> 8) & 255}.${agent & 255}`,
-      subscribe: {
+      // As the agent link hands it over: parsed from JSON (strings flat, objects as the parser makes them).
+      subscribe: fromJson({
         agent_info: {
           hostname: `agent-${agent}.bench`, port: 5051, resources,
           attributes: [{ name: 'rack', type: 'TEXT', text: { value: `rack-${agent % 40}` } }, { name: 'zone', type: 'TEXT', text: { value: `zone-${agent % 3}` } }],
@@ -94,7 +97,7 @@ async function subscribeAgents(shell: MasterShell, frameworkIds: FrameworkId[]):
         tasks,
         executors: [],
         frameworks: [],
-      },
+      }),
     });
     if (agent % AGENTS_PER_TURN === AGENTS_PER_TURN - 1) await turn();
   }
@@ -110,11 +113,11 @@ async function completeTasks(shell: MasterShell): Promise<void> {
       const [frameworkId, taskId] = key.split(' ') as [FrameworkId, string];
       const uuid = randomUUID();
       const status: TaskStatus = { task_id: { value: taskId }, state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', timestamp: Date.now() / 1000, uuid, agent_id: { value: agent.id } };
-      shell.step({ kind: 'agent-call', agentId: agent.id as AgentId, call: { type: 'UPDATE', update: { framework_id: { value: frameworkId }, status } } });
+      shell.step({ kind: 'agent-call', agentId: agent.id as AgentId, call: fromJson({ type: 'UPDATE' as const, update: { framework_id: { value: frameworkId }, status } }) });
       shell.step({
         kind: 'framework-call',
         frameworkId,
-        call: { type: 'ACKNOWLEDGE', framework_id: { value: frameworkId }, acknowledge: { agent_id: { value: agent.id }, task_id: { value: taskId }, uuid } },
+        call: fromJson({ type: 'ACKNOWLEDGE' as const, framework_id: { value: frameworkId }, acknowledge: { agent_id: { value: agent.id }, task_id: { value: taskId }, uuid } }),
       });
     }
     if (index % AGENTS_PER_TURN === AGENTS_PER_TURN - 1) await turn();

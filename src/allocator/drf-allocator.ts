@@ -11,6 +11,7 @@
  * allocation is kept whole, so a declined offer is taken back and offered again as it was; the
  * sorters keep their order incrementally and are walked until the first taker.
  */
+import { withFields } from '../common/with-fields.js';
 import type { AgentId, FrameworkId } from '../common/ids.js';
 import type { Rng } from '../common/rng.js';
 import type { Resource } from '../common/resources/wire.js';
@@ -725,7 +726,7 @@ function capabilitiesOf(names: readonly string[] = []): Capabilities {
     (capabilities.refinement || (r.reservations?.length ?? 0) <= 1)
     && (capabilities.revocable || r.revocable === undefined)
     && (capabilities.shared || r.shared === undefined);
-  return { ...capabilities, all: Object.values(capabilities).every(Boolean), allows };
+  return withFields(capabilities, { all: Object.values(capabilities).every(Boolean), allows });
 }
 
 /** What a framework without capabilities may be offered: a list all of which it may have is plain. */

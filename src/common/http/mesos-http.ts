@@ -3,6 +3,7 @@
  * POST only (405), `Content-Type` exactly `application/json` (400 when absent, 415 otherwise),
  * and for streamed responses an `Accept` that allows JSON (406).
  */
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseAndValidate, type Validation } from '../../api/schema.js';
 
@@ -57,4 +58,36 @@ export function readCall<T>(request: FastifyRequest, reply: FastifyReply, valida
     return null;
   }
   return parsed.value;
+}
+
+/**
+ * Buffers already in memory, streamed as they are. `Readable.from` would hand them over one at a
+ * time through promises in object mode; a state answer is thousands of Buffers, and that
+ * machinery's garbage, alive while the answer is sent, was most of what each answer left for the
+ * master's major garbage collections.
+ */
+class BufferList extends Readable {
+  private next = 0;
+
+  constructor(private readonly buffers: readonly Buffer[]) {
+    super({ highWaterMark: 1 << 20 });
+  }
+
+  override _read(): void {
+    while (this.next < this.buffers.length) {
+      if (!this.push(this.buffers[this.next++])) return;
+    }
+    this.push(null);
+  }
+}
+
+/**
+ * Sends JSON in pieces with its length: large answers are never one string (V8 caps a string's
+ * length) and never copied into one Buffer.
+ */
+export function sendJsonPieces(reply: FastifyReply, buffers: readonly Buffer[]): FastifyReply {
+  let length = 0;
+  for (const buffer of buffers) length += buffer.length;
+  reply.header('content-type', 'application/json').header('content-length', length);
+  return reply.send(buffers.length === 1 ? buffers[0] : new BufferList(buffers));
 }

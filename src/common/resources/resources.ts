@@ -14,6 +14,7 @@
  * entry, and an entry that is already in normal form is passed through instead of being copied.
  * That sharing is safe because resource objects are never mutated in place.
  */
+import { withFields } from '../with-fields.js';
 import type { Range, ReservationInfo, Resource } from './wire.js';
 
 /** Scalar totals per resource name (`cpus` → 2.5). */
@@ -273,7 +274,7 @@ export function normalize(resource: Resource): Resource {
     ...(reservation?.principal !== undefined ? { principal: reservation.principal } : {}),
     ...(reservation?.labels !== undefined ? { labels: reservation.labels } : {}),
   };
-  return { ...rest, reservations: [level] };
+  return withFields(rest, { reservations: [level] });
 }
 
 function withoutReservations(resource: Resource): Resource {
@@ -459,12 +460,12 @@ export function unallocated(list: readonly Resource[]): Resource[] {
 
 /** Marks every entry as allocated to `role`. */
 export function withAllocationRole(list: readonly Resource[], role: string): Resource[] {
-  return list.map((r) => ({ ...r, allocation_info: { role } }));
+  return list.map((r) => withFields(r, { allocation_info: { role } }));
 }
 
 /** Sets the allocation role where a resource has none (input from clients that predate MULTI_ROLE). */
 export function withDefaultAllocationRole(list: readonly Resource[], role: string): Resource[] {
-  return list.map((r) => (r.allocation_info?.role !== undefined ? r : { ...r, allocation_info: { role } }));
+  return list.map((r) => (r.allocation_info?.role !== undefined ? r : withFields(r, { allocation_info: { role } })));
 }
 
 /** Groups resources by their allocation role (`*` when they have none). */
@@ -653,16 +654,19 @@ export function toOfferFormat(list: readonly Resource[], how: { refinement: bool
 function toPreRefinement(resource: Resource): Resource {
   const { reservations, ...rest } = resource;
   const top = reservations && reservations.length > 0 ? reservations[reservations.length - 1] : undefined;
-  if (!top) return { ...rest, role: '*' };
+  if (!top) return withFields(rest, { role: '*' });
   const reservation = top.type === 'DYNAMIC'
     ? { reservation: { ...(top.principal !== undefined ? { principal: top.principal } : {}), ...(top.labels ? { labels: top.labels } : {}) } }
     : {};
-  return { ...rest, role: top.role ?? '*', ...reservation };
+  return withFields(rest, { role: top.role ?? '*', ...reservation });
 }
 
 /** Endpoints (/state) show both formats at once, as Mesos does. */
 export function toEndpointFormat(list: readonly Resource[]): Resource[] {
-  return list.map((resource) => ({ ...toPreRefinement(resource), ...(resource.reservations ? { reservations: resource.reservations } : {}) }));
+  return list.map((resource) => {
+    const converted = toPreRefinement(resource);
+    return resource.reservations ? withFields(converted, { reservations: resource.reservations }) : converted;
+  });
 }
 
 /**

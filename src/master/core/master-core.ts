@@ -4,6 +4,7 @@
  * out. It never awaits, reads the clock or does IO, so the simulator can drive thousands of agents
  * through it and replay any run from its seed.
  */
+import { withFields } from '../../common/with-fields.js';
 import type { AgentCall, AgentSubscribe, StatusUpdate } from '../../api/agent-link/messages.js';
 import {
   isTerminalTaskState, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type Offer, type OfferOperation, type Resource, type Task, type TaskInfo, type TaskState,
@@ -299,7 +300,7 @@ export class MasterCore {
     const id = requestedId ?? this.newFrameworkId();
     const framework: FrameworkRecord = {
       id,
-      info: { ...info, id: { value: id } },
+      info: withFields(info, { id: { value: id } }),
       roles: rolesOf(info),
       capabilities: capabilitiesOf(info),
       connectionId,
@@ -333,7 +334,7 @@ export class MasterCore {
     this.emit({ kind: 'cancel-timer', key: { kind: 'framework-failover', frameworkId: framework.id } });
     // Offers made to the old scheduler instance are void for the new one.
     for (const offerId of [...framework.offers]) this.removeOffer(offerId, { rescind: false, refuseSeconds: null });
-    framework.info = { ...info, id: { value: framework.id } };
+    framework.info = withFields(info, { id: { value: framework.id } });
     framework.roles = rolesOf(info);
     framework.capabilities = capabilitiesOf(info);
     framework.connectionId = connectionId;
@@ -921,7 +922,7 @@ export class MasterCore {
 
   private addExecutor(framework: FrameworkRecord, agentId: AgentId, executor: ExecutorInfo): void {
     const executors = framework.executors.get(agentId) ?? new Map<ExecutorId, ExecutorInfo>();
-    executors.set(executor.executor_id.value as ExecutorId, { ...executor, framework_id: { value: framework.id } });
+    executors.set(executor.executor_id.value as ExecutorId, withFields(executor, { framework_id: { value: framework.id } }));
     framework.executors.set(agentId, executors);
   }
 
@@ -1130,7 +1131,7 @@ export class MasterCore {
       this.unreachableAgents.delete(requestedId);
       this.recoveredAgents.delete(requestedId);
     }
-    const info: AgentInfo = { ...subscribe.agent_info, id: { value: id }, resources: subscribe.resources };
+    const info: AgentInfo = withFields(subscribe.agent_info, { id: { value: id }, resources: subscribe.resources });
     // Admitted before the agent hears its id: the shell holds the SUBSCRIBED event below until this
     // is durable. A recovered agent is in the registry already (unless its AgentInfo changed).
     if (recoveredInfo === undefined || !sameJson(recoveredInfo, info)) this.emit({ kind: 'persist', change: { kind: 'admit-agent', agentId: id, info } });
@@ -1198,7 +1199,7 @@ export class MasterCore {
       const framework = this.frameworks.get(frameworkId);
       const taskId = task.task_id.value as TaskId;
       const resources = withDefaultAllocationRole(fromWireFormat(task.resources), framework?.roles[0] ?? '*');
-      const record: TaskRecord = { task: { ...task, agent_id: { value: agent.id } }, frameworkId, agentId: agent.id, resources, resourcesRecovered: isTerminalTaskState(task.state) };
+      const record: TaskRecord = { task: withFields(task, { agent_id: { value: agent.id } }), frameworkId, agentId: agent.id, resources, resourcesRecovered: isTerminalTaskState(task.state) };
       this.pendingAgentTasks.set(taskKey(frameworkId, taskId), record);
       agent.tasks.add(taskKey(frameworkId, taskId));
       this.emit({ kind: 'state-changed', change: { kind: 'task-added', task: record.task } });
@@ -1240,7 +1241,7 @@ export class MasterCore {
     agent.awaitingPong = false;
     agent.missedPings = 0;
     agent.version = subscribe.version;
-    const info: AgentInfo = { ...subscribe.agent_info, id: { value: agent.id }, resources: agent.info.resources ?? subscribe.resources };
+    const info: AgentInfo = withFields(subscribe.agent_info, { id: { value: agent.id }, resources: agent.info.resources ?? subscribe.resources });
     if (!sameJson(agent.info, info)) this.emit({ kind: 'persist', change: { kind: 'admit-agent', agentId: agent.id, info } });
     agent.info = info;
     // Tasks we launched there that the agent does not know were lost in flight.
@@ -1328,7 +1329,7 @@ export class MasterCore {
     }
     // Without a subscribed framework the update is dropped; the agent retries until acknowledged.
     if (!framework || framework.connectionId === null) return;
-    const status: TaskStatus = { ...update.status, agent_id: { value: agent.id } };
+    const status: TaskStatus = withFields(update.status, { agent_id: { value: agent.id } });
     this.emit({ kind: 'to-framework', frameworkId, event: { type: 'UPDATE', update: { status } } });
   }
 

@@ -11,7 +11,7 @@ import { sendText } from '../../common/http/mesos-http.js';
 import type { FrameworkId } from '../../common/ids.js';
 import type { FrameworkAllocation, RoleAllocation } from '../core/allocation-explain.js';
 import type { MasterCore } from '../core/master-core.js';
-import { sendJsonPieces } from './state-routes.js';
+import { sendJsonPieces } from '../../common/http/mesos-http.js';
 import { MasterStateWriter } from './state-writer.js';
 
 /** One role in the JSON answer, snake_case as Mesos' JSON is. */

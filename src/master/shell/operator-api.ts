@@ -5,7 +5,6 @@
  * accessors and change it only through `MasterShell.step`. The v1 state is built in
  * operator-state.ts and the SUBSCRIBE stream kept in operator-events.ts.
  */
-import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   getWeightsResponse, QuotaRequest, validateMasterCall, validateWeightInfoArray, type MasterCall, type MasterCallType, type QuotaConfig,
@@ -14,7 +13,7 @@ import {
 import type { Resource } from '../../api/mesos.js';
 import { makeValidator, parseAndValidate, type Validation } from '../../api/schema.js';
 import { formatDuration, type FlagSpec, type FlagValues } from '../../common/flags.js';
-import { acceptsJson, readCall, sendText } from '../../common/http/mesos-http.js';
+import { acceptsJson, readCall, sendJsonPieces, sendText } from '../../common/http/mesos-http.js';
 import type { AgentId, FrameworkId } from '../../common/ids.js';
 import type { Logger } from '../../common/log.js';
 import { LoggingLevel } from '../../common/logging-level.js';
@@ -347,10 +346,7 @@ function plainBadRequest(answer: OperatorAnswer, prefix: string): OperatorAnswer
 function send(reply: FastifyReply, answer: OperatorAnswer): FastifyReply {
   if (answer.status === 202) return reply.code(202).send();
   if (answer.status !== 200) return sendText(reply, answer.status, answer.text);
-  if ('written' in answer) {
-    const bytes = answer.written.reduce((sum, buffer) => sum + buffer.length, 0);
-    return reply.code(200).header('content-type', 'application/json').header('content-length', bytes).send(Readable.from(answer.written));
-  }
+  if ('written' in answer) return sendJsonPieces(reply.code(200), answer.written);
   if (answer.json === undefined) return reply.code(200).send();
   return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(answer.json));
 }

@@ -17,7 +17,7 @@
  * framework's task lists encoded, agents and frameworks as text in encoded blocks; (3) the answer
  * is a list of Buffers, never one string, since V8 caps a string at about 512 MB.
  */
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Resource, Task, TaskStatus } from '../../api/mesos.js';
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, Resource, Task, TaskStatus } from '../../api/mesos.js';
 import { isTerminalTaskState } from '../../api/mesos.js';
 import { addAll, fromWireFormat, reservationRole, toEndpointFormat, withDefaultAllocationRole } from '../../allocator/resource-math.js';
 import type { AgentId, OfferId } from '../../common/ids.js';
@@ -154,7 +154,7 @@ function offeredLists(core: MasterCore, offerIds: Iterable<OfferId>): ResourceLi
 }
 
 /** An amount of one kind of plain scalar: name, allocation role and reservation stack. */
-class ScalarPart {
+class ScalarSum {
   constructor(
     readonly name: string,
     readonly role: string | undefined,
@@ -165,60 +165,42 @@ class ScalarPart {
   ) {}
 }
 
-/** A resource list split into its plain scalars and the rest. */
-class SplitList {
-  constructor(readonly scalars: readonly ScalarPart[], readonly others: readonly Resource[]) {}
-}
-
-/**
- * Lists already split, by identity: the core never edits a record's list, and reading absent
- * fields of entries of many shapes is slow enough to matter on 200,000 tasks.
- */
-const splitLists = new WeakMap<readonly Resource[], SplitList>();
-
-function splitOf(list: readonly Resource[]): SplitList {
-  const kept = splitLists.get(list);
-  if (kept) return kept;
-  const scalars: ScalarPart[] = [];
-  const others: Resource[] = [];
-  for (const resource of list) {
-    if (resource.type !== 'SCALAR' || resource.disk !== undefined || resource.revocable !== undefined || resource.shared !== undefined
-      || resource.provider_id !== undefined || resource.role !== undefined || resource.reservation !== undefined) {
-      others.push(resource);
-      continue;
-    }
-    const reservationsKey = resource.reservations === undefined ? undefined : JSON.stringify(resource.reservations);
-    scalars.push(new ScalarPart(resource.name, resource.allocation_info?.role, reservationsKey, resource, Math.round((resource.scalar?.value ?? 0) * 1000)));
-  }
-  const split = new SplitList(scalars, others);
-  splitLists.set(list, split);
-  return split;
-}
+/** Whether an entry is a plain scalar: summed by name, allocation role and reservation stack alone. */
+const isPlainScalar = (resource: Resource): boolean => resource.type === 'SCALAR' && resource.disk === undefined
+  && resource.revocable === undefined && resource.shared === undefined && resource.provider_id === undefined
+  && resource.role === undefined && resource.reservation === undefined;
 
 /**
  * The sum of resource lists, as `addAll` of all their entries would make it. Nearly every entry
  * of a task or an offer is a plain scalar (a name, an amount, an allocation role, maybe a
  * reservation stack), and the lists hold few kinds of them: those are summed in thousandths in a
  * short list found by a linear scan, and only the rest (ranges, sets, disks, revocable or shared
- * ones) go through the general arithmetic.
+ * ones) go through the general arithmetic. Nothing is kept: a sum is written again only when
+ * what it sums changed, and a cache by list, kept for every task, cost the garbage collector more
+ * than it saved.
  */
 export function sumResourceLists(lists: readonly (readonly Resource[])[]): Resource[] {
-  const sums: ScalarPart[] = [];
+  const sums: ScalarSum[] = [];
   let others: Resource[] | null = null;
   for (const list of lists) {
-    const split = splitOf(list);
-    for (const part of split.scalars) {
-      let sum: ScalarPart | undefined;
+    for (const resource of list) {
+      if (!isPlainScalar(resource)) {
+        (others ??= []).push(resource);
+        continue;
+      }
+      const role = resource.allocation_info?.role;
+      const reservationsKey = resource.reservations === undefined ? undefined : JSON.stringify(resource.reservations);
+      const thousandths = Math.round((resource.scalar?.value ?? 0) * 1000);
+      let sum: ScalarSum | undefined;
       for (const candidate of sums) {
-        if (candidate.name === part.name && candidate.role === part.role && candidate.reservationsKey === part.reservationsKey) {
+        if (candidate.name === resource.name && candidate.role === role && candidate.reservationsKey === reservationsKey) {
           sum = candidate;
           break;
         }
       }
-      if (sum) sum.thousandths += part.thousandths;
-      else sums.push(new ScalarPart(part.name, part.role, part.reservationsKey, part.sample, part.thousandths));
+      if (sum) sum.thousandths += thousandths;
+      else sums.push(new ScalarSum(resource.name, role, reservationsKey, resource, thousandths));
     }
-    if (split.others.length > 0) (others ??= []).push(...split.others);
   }
   const out: Resource[] = [];
   for (const { name, sample, thousandths } of sums) {
@@ -314,6 +296,7 @@ export class OperatorStateWriter {
   private readonly totalTexts = new WeakMap<readonly Resource[], string>();
   private readonly frameworkTexts = new WeakMap<FrameworkRecord, FrameworkText>();
   private readonly offerTexts = new WeakMap<OfferRecord, { agentInfo: AgentInfo | undefined; remoteIp: string | undefined; json: string }>();
+  private readonly offerAgentTexts = new WeakMap<AgentInfo, OfferAgentFields>();
   /** Bumped for an agent when a rewritten live or unreachable task list shows its tasks changed. */
   private readonly agentTaskVersions = new AgentTaskVersions();
 
@@ -513,14 +496,38 @@ export class OperatorStateWriter {
       + `${resourcesField('offered_resources', sumResources(this.core.offeredResourcesOf(agent.id)))},"capabilities":${AGENT_CAPABILITIES}}`;
   }
 
-  /** An outstanding offer (mesos.proto `Offer`), kept while its agent's info is the same. */
+  /**
+   * An outstanding offer (mesos.proto `Offer`), kept while its agent's info and address are the
+   * same. What it takes from its agent is written once per agent and shared by the agent's offers:
+   * the allocator makes offers all the time, and on a large cluster thousands at once.
+   */
   private offerJson(offer: OfferRecord): string {
     const agent = this.core.agents.get(offer.agentId);
     const kept = this.offerTexts.get(offer);
     if (kept && kept.agentInfo === agent?.info && kept.remoteIp === agent?.remoteIp) return kept.json;
-    const json = JSON.stringify(offerMessage(offer, agent));
+    const fromAgent = this.offerAgentFields(agent);
+    const json = `{"id":{"value":${JSON.stringify(offer.id)}},"framework_id":{"value":${JSON.stringify(offer.frameworkId)}}`
+      + `,"agent_id":{"value":${JSON.stringify(offer.agentId)}}${fromAgent.location}`
+      + `,"allocation_info":{"role":${JSON.stringify(offer.role)}},"resources":${JSON.stringify(toEndpointFormat(offer.resources))}${fromAgent.attributes}}`;
     this.offerTexts.set(offer, { agentInfo: agent?.info, remoteIp: agent?.remoteIp, json });
     return json;
+  }
+
+  /** An offer's fields taken from its agent: `hostname`, `url` and `domain`, and `attributes` (each with its leading comma). */
+  private offerAgentFields(agent: AgentRecord | undefined): OfferAgentFields {
+    if (!agent) return NO_AGENT_FIELDS;
+    const kept = this.offerAgentTexts.get(agent.info);
+    if (kept && kept.remoteIp === agent.remoteIp) return kept;
+    const { port, domain, attributes } = agent.info;
+    const hostname = agent.info.hostname ?? '';
+    const url = { scheme: 'http', address: { hostname, ip: agent.remoteIp, port: port ?? 5051 }, path: '/slave(1)' };
+    const fields: OfferAgentFields = {
+      remoteIp: agent.remoteIp,
+      location: `,"hostname":${JSON.stringify(hostname)},"url":${JSON.stringify(url)}${domain ? `,"domain":${JSON.stringify(domain)}` : ''}`,
+      attributes: attributes !== undefined && attributes.length > 0 ? `,"attributes":${JSON.stringify(attributes)}` : '',
+    };
+    this.offerAgentTexts.set(agent.info, fields);
+    return fields;
   }
 
   /** A framework's outstanding offers. */
@@ -535,7 +542,11 @@ export class OperatorStateWriter {
 
   /** `,"offers":[…]` (left out when none) and `,"offered_resources":[…]`. */
   private offeredText(offers: readonly OfferRecord[]): string {
-    const listed = offers.length > 0 ? `,"offers":[${offers.map((offer) => this.offerJson(offer)).join(',')}]` : '';
+    // Concatenated, not joined: V8 then keeps references to the offers' kept texts instead of a
+    // copy of them. A framework's offers change one by one, and each change writes this again.
+    let listed = '';
+    for (const offer of offers) listed += (listed === '' ? ',"offers":[' : ',') + this.offerJson(offer);
+    if (listed !== '') listed += ']';
     return listed + resourcesField('offered_resources', sumResourceLists(offers.map((offer) => offer.resources)));
   }
 
@@ -553,9 +564,8 @@ export class OperatorStateWriter {
   /**
    * `Response.GetFrameworks.Framework` of a live framework or a completed one (which holds
    * nothing), in parts each written again only when what it is made of changed: its own record,
-   * what it uses (its live task list, as kept, and its executors), and its offers. An offer's text
-   * follows its agent's info, which changes only when the agent reregisters; its offers were
-   * rescinded when it disconnected, so the same offers mean the same text.
+   * what it uses (its live task list, as kept, and its executors), and its offers' texts (an
+   * offer's follows its agent's info and address, which change when the agent reregisters).
    */
   private frameworkJson(framework: FrameworkRecord, kind: 'live' | 'completed'): string {
     const live = kind === 'live';
@@ -576,7 +586,13 @@ export class OperatorStateWriter {
     }
     const offers = live ? this.offersOf(framework) : [];
     const offersSeen = new Dependencies(kept?.offers);
-    for (const offer of offers) offersSeen.see(offer);
+    for (const offer of offers) {
+      // An offer's text follows its agent's info and address, which change when it reregisters.
+      const agent = this.core.agents.get(offer.agentId);
+      offersSeen.see(offer);
+      offersSeen.see(agent?.info);
+      offersSeen.see(agent?.remoteIp);
+    }
     const [recordChanged, usedChanged, offersChanged] = [record.changed(), usedBy.changed(), offersSeen.changed()];
     if (kept && recordChanged === null && usedChanged === null && offersChanged === null) return kept.json;
     const head = kept && recordChanged === null ? kept.head : this.frameworkHead(framework, connected);
@@ -742,22 +758,15 @@ function isCurrent(kept: TaskVersion | undefined, task: Task): boolean {
     && kept.lastStatus === task.statuses[task.statuses.length - 1];
 }
 
-/** An outstanding offer as listed under its framework (mesos.proto `Offer`). */
-function offerMessage(offer: OfferRecord, agent: AgentRecord | undefined): Offer {
-  const hostname = agent?.info.hostname ?? '';
-  const attributes = agent?.info.attributes ?? [];
-  return {
-    id: { value: offer.id },
-    framework_id: { value: offer.frameworkId },
-    agent_id: { value: offer.agentId },
-    hostname,
-    ...(agent ? { url: { scheme: 'http', address: { hostname, ip: agent.remoteIp, port: agent.info.port ?? 5051 }, path: '/slave(1)' } } : {}),
-    ...(agent?.info.domain ? { domain: agent.info.domain } : {}),
-    allocation_info: { role: offer.role },
-    resources: toEndpointFormat(offer.resources),
-    ...(attributes.length > 0 ? { attributes } : {}),
-  };
+/** What an offer takes from its agent, as text (see `offerJson`). */
+interface OfferAgentFields {
+  remoteIp: string | undefined;
+  location: string;
+  attributes: string;
 }
+
+/** An offer whose agent is gone names no host. */
+const NO_AGENT_FIELDS: OfferAgentFields = { remoteIp: undefined, location: ',"hostname":""', attributes: '' };
 
 // ---------------------------------------------------------------- roles and the master
 

@@ -6,10 +6,9 @@
  * with the allocation explanation (allocation-explain.ts). Bad query parameters get a 400 naming
  * the parameter; the large answers are written from MasterStateWriter's cached text.
  */
-import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../common/clock.js';
-import { sendText } from '../../common/http/mesos-http.js';
+import { sendJsonPieces, sendText } from '../../common/http/mesos-http.js';
 import type { MasterCore } from '../core/master-core.js';
 import {
   masterRolesJson, parseTasksQuery, singleParam, type MasterIdentity, type QueryParams,
@@ -24,17 +23,6 @@ export interface StateRoutesContext {
   identity: MasterIdentity;
   /** Where this master is reached, for `/redirect`. */
   address: () => { hostname: string; port: number };
-}
-
-/**
- * Sends JSON in pieces with its length: large answers are never one string (V8 caps a string's
- * length) and never copied into one Buffer.
- */
-export function sendJsonPieces(reply: FastifyReply, buffers: readonly Buffer[]): FastifyReply {
-  let length = 0;
-  for (const buffer of buffers) length += buffer.length;
-  reply.header('content-type', 'application/json').header('content-length', length);
-  return reply.send(buffers.length === 1 ? buffers[0] : Readable.from(buffers));
 }
 
 const query = (request: FastifyRequest): QueryParams => request.query as QueryParams;

@@ -118,6 +118,42 @@ test('GET_STATE: an agent, a framework and its running task', () => {
   assert.equal(state.get_tasks.pending_tasks, undefined);
 });
 
+test('an offer as mesos.proto Offer: ids, its agent\'s host, address, domain and attributes, the role, resources; it follows the agent\'s new address', () => {
+  const h = new Harness();
+  const agentInfo = {
+    hostname: 'rack1-a', port: 5151,
+    attributes: [{ name: 'rack', type: 'TEXT' as const, text: { value: 'r1' } }],
+    domain: { fault_domain: { region: { name: 'eu' }, zone: { name: 'eu-1' } } },
+  };
+  const subscribeAgent = (remoteIp: string, id?: string) => h.step({
+    kind: 'agent-subscribe', connectionId: h.newConnection(), remoteIp,
+    subscribe: { agent_info: { ...agentInfo, ...(id ? { id: { value: id } } : {}) }, resources: parseSimple('cpus:2;mem:256'), version: '1.11.0' },
+  });
+  subscribeAgent('10.0.0.7');
+  const agentId = [...h.core.agents.keys()][0]!;
+  const { frameworkId } = h.subscribe('web', { role: 'eng' });
+  const [made] = h.allocate();
+  assert.ok(made);
+  const writer = new OperatorStateWriter(h.core);
+  const offerOf = () => parsed((out) => writer.writeFrameworks(out)).frameworks[0].offers[0];
+  const expected = (ip: string) => ({
+    id: { value: made.id.value },
+    framework_id: { value: frameworkId },
+    agent_id: { value: agentId },
+    hostname: 'rack1-a',
+    url: { scheme: 'http', address: { hostname: 'rack1-a', ip, port: 5151 }, path: '/slave(1)' },
+    domain: agentInfo.domain,
+    allocation_info: { role: 'eng' },
+    resources: toEndpointFormat(h.core.offers.get(made.id.value as never)!.resources),
+    attributes: agentInfo.attributes,
+  });
+  assert.deepEqual(offerOf(), expected('10.0.0.7'));
+  assert.deepEqual(offerOf().resources.map((r: Resource) => [r.name, r.role, r.allocation_info?.role]), [['cpus', '*', 'eng'], ['mem', '*', 'eng']]);
+  subscribeAgent('10.0.0.8', agentId);
+  assert.ok(h.core.offers.has(made.id.value as never), 'the offer outlives the reregistration');
+  assert.deepEqual(offerOf(), expected('10.0.0.8'), 'the kept text follows the new address');
+});
+
 test('GET_TASKS: a finished and acknowledged task is completed; a torn-down framework keeps its tasks there; unreachable ones apart', () => {
   const { h, agentId, frameworkId } = runningCluster();
   h.agentUpdate(agentId, frameworkId, 't1', 'TASK_FINISHED', 'u2');
