@@ -312,6 +312,7 @@ export class MasterCore {
       tasks: this.taskGauges.map(true),
       unreachableTasks: this.taskGauges.map(false),
       completedTasks: [],
+      taskChanges: 0,
       executors: new Map(),
     };
     this.frameworks.set(id, framework);
@@ -945,6 +946,7 @@ export class MasterCore {
     };
     const record: TaskRecord = { task, frameworkId: framework.id, agentId: agent.id, resources, resourcesRecovered: false };
     framework.tasks.set(info.task_id.value as TaskId, record);
+    framework.taskChanges++;
     agent.tasks.add(taskKey(framework.id, info.task_id.value as TaskId));
     this.emit({ kind: 'state-changed', change: { kind: 'task-added', task } });
   }
@@ -1087,6 +1089,7 @@ export class MasterCore {
     const taskId = record.task.task_id.value as TaskId;
     const framework = this.frameworks.get(record.frameworkId);
     if (framework) {
+      framework.taskChanges++;
       recountIn(framework.tasks, taskId, record);
       recountIn(framework.unreachableTasks, taskId, record);
     }
@@ -1106,6 +1109,7 @@ export class MasterCore {
     framework.completedTasks.push(record.task);
     const excess = framework.completedTasks.length - this.options.maxCompletedTasksPerFramework;
     if (excess > 0) framework.completedTasks.splice(0, excess);
+    framework.taskChanges++;
   }
 
   // ---------------------------------------------------------------- agents
@@ -1207,6 +1211,7 @@ export class MasterCore {
       if (!framework) continue;
       framework.unreachableTasks.delete(taskId);
       framework.tasks.set(taskId, record);
+      framework.taskChanges++;
       this.pendingAgentTasks.delete(taskKey(frameworkId, taskId));
       if (wasUnreachable && !framework.capabilities.has('PARTITION_AWARE') && !isTerminalTaskState(task.state)) {
         this.emit({ kind: 'to-agent', agentId: agent.id, event: { type: 'KILL_TASK', kill_task: { framework_id: { value: frameworkId }, task_id: task.task_id } } });
@@ -1223,6 +1228,7 @@ export class MasterCore {
     for (const [key, record] of this.pendingAgentTasks) {
       if (record.frameworkId !== framework.id) continue;
       framework.tasks.set(record.task.task_id.value as TaskId, record);
+      framework.taskChanges++;
       this.pendingAgentTasks.delete(key);
       const executorId = record.task.executor_id?.value;
       if (executorId && !framework.executors.get(record.agentId)?.has(executorId as ExecutorId)) {
@@ -1326,6 +1332,7 @@ export class MasterCore {
       this.setTaskState(record, update.latest_state ?? update.status.state, update.status);
       record.task.status_update_state = update.status.state;
       if (update.status.uuid !== undefined) record.task.status_update_uuid = update.status.uuid;
+      if (framework) framework.taskChanges++;
     }
     // Without a subscribed framework the update is dropped; the agent retries until acknowledged.
     if (!framework || framework.connectionId === null) return;
@@ -1456,6 +1463,7 @@ export class MasterCore {
       });
       this.setTaskState(record, state, status);
       framework.tasks.delete(record.task.task_id.value as TaskId);
+      framework.taskChanges++;
       if (state === 'TASK_UNREACHABLE') {
         record.unreachableAtMs = this.nowMs;
         framework.unreachableTasks.set(record.task.task_id.value as TaskId, record);

@@ -37,6 +37,11 @@ export interface FrameworkRecord {
   /** Tasks on unreachable agents, kept to answer reconciliation. */
   unreachableTasks: Map<TaskId, TaskRecord>;
   completedTasks: Task[];
+  /**
+   * Bumped whenever one of its task lists (live, unreachable, completed) gains, loses or changes
+   * a task, in place or not: readers that keep text of the lists compare it instead of every task.
+   */
+  taskChanges: number;
   /** Executors per agent, with their resources (the built-in command executor has none). */
   executors: Map<AgentId, Map<ExecutorId, ExecutorInfo>>;
 }

@@ -123,6 +123,8 @@ interface TaskListText {
   buffer: Buffer;
   /** The answer it was last checked for: a list is checked once per answer. */
   checkedFor: number;
+  /** The framework's `taskChanges` when it was last found current: while the same, no task needs a look. */
+  taskChanges: number;
 }
 
 /** `"key":[…]` for a non-empty list of values, '' otherwise; `lead` goes before it (a comma). */
@@ -387,8 +389,9 @@ export class OperatorStateWriter {
     let lists = this.taskListTexts.get(framework);
     if (!lists) this.taskListTexts.set(framework, (lists = { live: undefined, unreachable: undefined, completed: undefined }));
     const kept = lists[kind];
-    if (kept && (kept.checkedFor === this.answerNumber || isUnchanged(kept, framework, kind))) {
+    if (kept && (kept.checkedFor === this.answerNumber || kept.taskChanges === framework.taskChanges || isUnchanged(kept, framework, kind))) {
       kept.checkedFor = this.answerNumber;
+      kept.taskChanges = framework.taskChanges;
       return kept;
     }
     const tasks = tasksOf(framework, kind);
@@ -416,7 +419,9 @@ export class OperatorStateWriter {
     }
     // Tasks gone from the list: what their agents use changed too.
     if (counted) for (const task of keptAt.keys()) this.agentTaskVersions.bump(task.agent_id?.value as AgentId);
-    const text: TaskListText = { tasks, versions: tasks.map(versionOf), starts, buffer: Buffer.concat(pieces, bytes), checkedFor: this.answerNumber };
+    const text: TaskListText = {
+      tasks, versions: tasks.map(versionOf), starts, buffer: Buffer.concat(pieces, bytes), checkedFor: this.answerNumber, taskChanges: framework.taskChanges,
+    };
     lists[kind] = text;
     return text;
   }

@@ -116,6 +116,8 @@ interface ListEntry {
   roles: Set<string>;
   /** The answer it was last checked for: a list is checked once per answer. */
   checkedFor: number;
+  /** Its framework's `taskChanges` when it was last found current: while the same, no task needs a look. */
+  taskChanges: number;
 }
 
 /**
@@ -468,9 +470,15 @@ export class MasterStateWriter {
    * The text of one task list (a framework's live, unreachable or completed tasks), kept per list.
    * Rewriting a live list bumps the task version of every agent whose tasks in it changed.
    */
-  private taskList<T>(list: object, items: () => Iterable<T>, taskOf: (item: T) => Task, roleOf: (item: T) => string | undefined, live: boolean): ListEntry {
+  private taskList<T>(
+    list: object, taskChanges: number, items: () => Iterable<T>, taskOf: (item: T) => Task, roleOf: (item: T) => string | undefined, live: boolean,
+  ): ListEntry {
     const cached = this.taskLists.get(list);
     if (cached?.checkedFor === this.answer) return cached;
+    if (cached?.taskChanges === taskChanges) {
+      cached.checkedFor = this.answer;
+      return cached;
+    }
     const dependencies = new Dependencies(cached?.dependencies);
     for (const item of items()) {
       const task = taskOf(item);
@@ -484,6 +492,7 @@ export class MasterStateWriter {
     const changed = dependencies.changed();
     if (changed === null && cached) {
       cached.checkedFor = this.answer;
+      cached.taskChanges = taskChanges;
       return cached;
     }
     this.misses.taskLists++;
@@ -495,7 +504,7 @@ export class MasterStateWriter {
       tasks.push(this.taskEntry(taskOf(item), role));
     }
     const buffer = encodeList(tasks);
-    const entry: ListEntry = { dependencies: changed ?? [], buffer, roles, checkedFor: this.answer };
+    const entry: ListEntry = { dependencies: changed ?? [], buffer, roles, checkedFor: this.answer, taskChanges };
     this.taskLists.set(list, entry);
     if (live) {
       const agents = new Set<AgentId>();
@@ -506,15 +515,15 @@ export class MasterStateWriter {
   }
 
   private liveTasks(framework: FrameworkRecord): ListEntry {
-    return this.taskList(framework.tasks, () => framework.tasks.values(), (record) => record.task, liveTaskRole, true);
+    return this.taskList(framework.tasks, framework.taskChanges, () => framework.tasks.values(), (record) => record.task, liveTaskRole, true);
   }
 
   private unreachableTasks(framework: FrameworkRecord): ListEntry {
-    return this.taskList(framework.unreachableTasks, () => framework.unreachableTasks.values(), (record) => record.task, liveTaskRole, true);
+    return this.taskList(framework.unreachableTasks, framework.taskChanges, () => framework.unreachableTasks.values(), (record) => record.task, liveTaskRole, true);
   }
 
   private completedTasks(framework: FrameworkRecord): ListEntry {
-    return this.taskList(framework.completedTasks, () => framework.completedTasks, (task) => task, completedTaskRole, false);
+    return this.taskList(framework.completedTasks, framework.taskChanges, () => framework.completedTasks, (task) => task, completedTaskRole, false);
   }
 
   /** Brings every live framework's task lists up to date, so agents' task versions are current before agents are written. */
