@@ -60,22 +60,27 @@ export function readCall<T>(request: FastifyRequest, reply: FastifyReply, valida
   return parsed.value;
 }
 
+/** A JSON answer in pieces, in order: encoded Buffers and text (sent as UTF-8), with its length in bytes. */
+export interface JsonPieces {
+  pieces: ReadonlyArray<Buffer | string>;
+  bytes: number;
+}
+
 /**
- * Buffers already in memory, streamed as they are. `Readable.from` would hand them over one at a
- * time through promises in object mode; a state answer is thousands of Buffers, and that
- * machinery's garbage, alive while the answer is sent, was most of what each answer left for the
- * master's major garbage collections.
+ * An answer's pieces, streamed as they are (object mode, so text reaches the socket as text and
+ * is encoded there, never as a Buffer of its own). `Readable.from` would hand them over one at a
+ * time through a promise each; a state answer is thousands of pieces.
  */
-class BufferList extends Readable {
+class PieceStream extends Readable {
   private next = 0;
 
-  constructor(private readonly buffers: readonly Buffer[]) {
-    super({ highWaterMark: 1 << 20 });
+  constructor(private readonly pieces: ReadonlyArray<Buffer | string>) {
+    super({ objectMode: true, highWaterMark: 64 });
   }
 
   override _read(): void {
-    while (this.next < this.buffers.length) {
-      if (!this.push(this.buffers[this.next++])) return;
+    while (this.next < this.pieces.length) {
+      if (!this.push(this.pieces[this.next++])) return;
     }
     this.push(null);
   }
@@ -85,9 +90,8 @@ class BufferList extends Readable {
  * Sends JSON in pieces with its length: large answers are never one string (V8 caps a string's
  * length) and never copied into one Buffer.
  */
-export function sendJsonPieces(reply: FastifyReply, buffers: readonly Buffer[]): FastifyReply {
-  let length = 0;
-  for (const buffer of buffers) length += buffer.length;
-  reply.header('content-type', 'application/json').header('content-length', length);
-  return reply.send(buffers.length === 1 ? buffers[0] : new BufferList(buffers));
+export function sendJsonPieces(reply: FastifyReply, answer: JsonPieces | readonly Buffer[]): FastifyReply {
+  const { pieces, bytes } = 'pieces' in answer ? answer : { pieces: answer, bytes: answer.reduce((sum, buffer) => sum + buffer.length, 0) };
+  reply.header('content-type', 'application/json').header('content-length', bytes);
+  return reply.send(pieces.length === 1 && typeof pieces[0] !== 'string' ? pieces[0] : new PieceStream(pieces));
 }

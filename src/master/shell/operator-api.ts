@@ -13,7 +13,7 @@ import {
 import type { Resource } from '../../api/mesos.js';
 import { makeValidator, parseAndValidate, type Validation } from '../../api/schema.js';
 import { formatDuration, type FlagSpec, type FlagValues } from '../../common/flags.js';
-import { acceptsJson, readCall, sendJsonPieces, sendText } from '../../common/http/mesos-http.js';
+import { acceptsJson, readCall, sendJsonPieces, sendText, type JsonPieces } from '../../common/http/mesos-http.js';
 import type { AgentId, FrameworkId } from '../../common/ids.js';
 import type { Logger } from '../../common/log.js';
 import { LoggingLevel } from '../../common/logging-level.js';
@@ -38,7 +38,7 @@ const validateQuotaRequest = makeValidator(QuotaRequest);
  */
 export type OperatorAnswer =
   | { status: 200; json?: unknown }
-  | { status: 200; written: Buffer[] }
+  | { status: 200; written: JsonPieces }
   | { status: 202 }
   | { status: 400 | 404 | 409 | 500 | 501 | 503; text: string };
 

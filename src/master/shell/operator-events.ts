@@ -59,14 +59,13 @@ export class OperatorEvents implements StateObserver {
     out.push('{"type":"SUBSCRIBED","subscribed":{"get_state":');
     this.writer.writeState(out);
     out.push(`,"heartbeat_interval_seconds":${this.options.heartbeatIntervalMs / 1000}}}`);
-    const snapshot = out.end();
-    const snapshotBytes = snapshot.reduce((sum, buffer) => sum + buffer.length, 0);
+    const { pieces: snapshot, bytes: snapshotBytes } = out.answer();
     reply.hijack();
     const backlogBytesMax = snapshotBytes + (this.options.backlogBytesMax ?? OPERATOR_EVENT_BACKLOG_BYTES_MAX);
     const stream = new EventStream(reply.raw, { heartbeatIntervalMs: this.options.heartbeatIntervalMs, backlogBytesMax });
     // One RecordIO record written in pieces: the snapshot may be larger than a string can be.
     reply.raw.write(`${snapshotBytes}\n`);
-    for (const buffer of snapshot) reply.raw.write(buffer);
+    for (const piece of snapshot) reply.raw.write(piece);
     stream.sendRaw('{"type":"HEARTBEAT"}');
     this.subscribers.add(stream);
     for (const oldest of this.subscribers) {

@@ -20,6 +20,7 @@
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Resource, Task, TaskStatus } from '../../api/mesos.js';
 import { isTerminalTaskState } from '../../api/mesos.js';
 import { addAll, fromWireFormat, reservationRole, toEndpointFormat, withDefaultAllocationRole } from '../../allocator/resource-math.js';
+import type { JsonPieces } from '../../common/http/mesos-http.js';
 import type { AgentId, OfferId } from '../../common/ids.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord } from '../core/state.js';
@@ -30,40 +31,64 @@ import { AgentTaskVersions, agentSources, agentUsedLists, Dependencies, seeAgent
 const AGENT_CAPABILITIES = '[{"type":"MULTI_ROLE"},{"type":"HIERARCHICAL_ROLE"},{"type":"RESERVATION_REFINEMENT"}]';
 /** `prepare` works at most this long before it lets the master's event loop run. */
 const PREPARE_SLICE_MS = 20;
-/** Fresh text is gathered into Buffers of about this many characters. */
-const CHARS_PER_BUFFER = 1 << 18;
+/** Fresh text is gathered into pieces of about this many characters. */
+const CHARS_PER_PIECE = 1 << 18;
 
 /** A time in milliseconds as a `TimeInfo`. */
 const timeInfoJson = (ms: number): string => `{"nanoseconds":${Math.round(ms * 1e6)}}`;
 
-/** A JSON answer being written: text gathered into Buffers, so no single string has to hold it all. */
+/**
+ * A JSON answer being written in pieces, so no single string has to hold it all: small text is
+ * gathered into strings of about CHARS_PER_PIECE characters; kept Buffers and kept text go in as
+ * they are. Text stays text until it is sent: a Buffer made for one answer and dropped after it
+ * counts as V8 external memory until a full garbage collection, and a few answers' worth of it
+ * start one (see BlockCache).
+ */
 export class JsonChunks {
-  private readonly buffers: Buffer[] = [];
+  private readonly pieces: Array<Buffer | string> = [];
+  private bytes = 0;
   private text: string[] = [];
   private chars = 0;
 
   push(text: string): void {
     this.text.push(text);
     this.chars += text.length;
-    if (this.chars >= CHARS_PER_BUFFER) this.flush();
+    if (this.chars >= CHARS_PER_PIECE) this.flush();
   }
 
   /** Text already encoded (kept between requests). */
   pushBuffer(buffer: Buffer): void {
     if (buffer.length === 0) return;
     this.flush();
-    this.buffers.push(buffer);
+    this.pieces.push(buffer);
+    this.bytes += buffer.length;
   }
 
-  /** The answer, in order. */
+  /** Kept text, with its length in bytes (known when it was made). */
+  pushKeptText(text: string, bytes: number): void {
+    if (text.length === 0) return;
+    this.flush();
+    this.pieces.push(text);
+    this.bytes += bytes;
+  }
+
+  /** The answer, in order, as it is sent. */
+  answer(): JsonPieces {
+    this.flush();
+    return { pieces: this.pieces, bytes: this.bytes };
+  }
+
+  /** The answer, in order, every piece encoded. */
   end(): Buffer[] {
     this.flush();
-    return this.buffers;
+    return this.pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece));
   }
 
   private flush(): void {
     if (this.text.length === 0) return;
-    this.buffers.push(Buffer.from(this.text.join(''), 'utf8'));
+    const joined = this.text.join('');
+    this.pieces.push(joined);
+    this.bytes += Buffer.byteLength(joined, 'utf8');
     this.text = [];
     this.chars = 0;
   }
@@ -84,13 +109,24 @@ function writeList<T>(out: JsonChunks, key: string, items: Iterable<T>, write: (
 /** Items (agents, frameworks) per block of encoded text kept between requests. */
 const ITEMS_PER_BLOCK = 128;
 
+/** A block of a listing: its items' texts joined, as text while it is new, encoded once it has lasted an answer. */
+interface Block {
+  texts: string[];
+  text: string | null;
+  bytes: number;
+  buffer: Buffer | null;
+}
+
 /**
- * A listing's items as blocks of encoded text (`item,item,…`), each written again while its items'
- * texts are the very same strings (a kept text is returned as the same string while its item is
- * unchanged, so comparing identities is enough).
+ * A listing's items as blocks of text (`item,item,…`), each written again while its items' texts
+ * are the very same strings (a kept text is returned as the same string while its item is
+ * unchanged, so comparing identities is enough). A new block is sent as text; only a block that
+ * is still the same at the next answer is encoded and kept as a Buffer. Under offer churn nearly
+ * every block changes between answers, and encoding each anew made tens of megabytes of Buffers
+ * per answer, which, as external memory, started a full garbage collection every few answers.
  */
 class BlockCache {
-  private blocks: Array<{ texts: string[]; buffer: Buffer }> = [];
+  private blocks: Block[] = [];
 
   /** Writes the items `"key":[…]` (nothing for none); false when there were none. */
   writeList(out: JsonChunks, key: string, texts: readonly string[]): boolean {
@@ -99,11 +135,16 @@ class BlockCache {
       const slice = texts.slice(block * ITEMS_PER_BLOCK, (block + 1) * ITEMS_PER_BLOCK);
       let kept = this.blocks[block];
       if (!kept || kept.texts.length !== slice.length || kept.texts.some((text, i) => text !== slice[i])) {
-        kept = { texts: slice, buffer: Buffer.from(slice.join(','), 'utf8') };
+        const text = slice.join(',');
+        kept = { texts: slice, text, bytes: Buffer.byteLength(text, 'utf8'), buffer: null };
         this.blocks[block] = kept;
+      } else if (kept.buffer === null) {
+        kept.buffer = Buffer.from(kept.text as string, 'utf8');
+        kept.text = null;
       }
       out.push(block === 0 ? `"${key}":[` : ',');
-      out.pushBuffer(kept.buffer);
+      if (kept.buffer) out.pushBuffer(kept.buffer);
+      else out.pushKeptText(kept.text as string, kept.bytes);
     }
     this.blocks.length = count;
     if (count > 0) out.push(']');
@@ -710,13 +751,13 @@ export class OperatorStateWriter {
     });
   }
 
-  /** A whole answer `{"type": T, "<body key>": …}` as Buffers. */
-  answer(type: string, bodyKey: string, write: (out: JsonChunks) => void): Buffer[] {
+  /** A whole answer `{"type": T, "<body key>": …}`, in pieces. */
+  answer(type: string, bodyKey: string, write: (out: JsonChunks) => void): JsonPieces {
     const out = new JsonChunks();
     out.push(`{"type":${JSON.stringify(type)},${JSON.stringify(bodyKey)}:`);
     this.writing(() => write(out));
     out.push('}');
-    return out.end();
+    return out.answer();
   }
 }
 
