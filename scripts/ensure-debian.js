@@ -8,6 +8,9 @@ import { spawnSync } from 'node:child_process';
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 /** apt can take a while on a cold cache; beyond this something is wrong. */
 const APT_TIMEOUT_MS = 10 * 60 * 1000;
+/** How long apt waits for another apt's lock (another test file installing at the same time). */
+const LOCK_WAIT_SECONDS = 300;
+const INSTALL_ATTEMPTS = 3;
 
 function installed(name) {
   const query = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
@@ -32,8 +35,20 @@ export function ensureDebianPackages(names) {
     throw new Error(`missing Debian packages ${missing.join(', ')}: install them with 'sudo apt-get install ${missing.join(' ')}'`);
   }
   process.stderr.write(`ensure-debian: installing ${missing.join(', ')}\n`);
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing]);
+  // Test files run two at a time, and two may want the same package on a fresh machine: apt waits
+  // for the other's lock, and what the other installed meanwhile counts.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      run('apt-get', ['-o', `DPkg::Lock::Timeout=${LOCK_WAIT_SECONDS}`, 'update', '-qq']);
+      run('apt-get', ['-o', `DPkg::Lock::Timeout=${LOCK_WAIT_SECONDS}`, 'install', '-y', '-qq', '--no-install-recommends', ...missing.filter((name) => !installed(name))]);
+      break;
+    } catch (error) {
+      if (missing.every(installed)) break;
+      if (attempt >= INSTALL_ATTEMPTS) throw error;
+      process.stderr.write(`ensure-debian: ${error.message}; trying again\n`);
+      spawnSync('sleep', ['5']);
+    }
+  }
   const still = missing.filter((name) => !installed(name));
   if (still.length > 0) throw new Error(`apt-get did not install ${still.join(', ')}`);
 }
