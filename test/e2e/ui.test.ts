@@ -52,8 +52,10 @@ after(async () => {
 function meridianRun(name: string, command: string): { done: Promise<{ code: number | null; output: string }> } {
   run = spawn(process.execPath, [CLI, 'run', `--master=${cluster.masterAddress}`, `--name=${name}`, `--command=${command}`, '--cpus=0.1', '--mem=32'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  run.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  run.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  run.stdout?.setEncoding('utf8');
+  run.stderr?.setEncoding('utf8');
+  run.stdout?.on('data', (chunk: string) => (output += chunk));
+  run.stderr?.on('data', (chunk: string) => (output += chunk));
   const child = run;
   return { done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, output }))) };
 }

@@ -43,8 +43,12 @@ function startCli(args: string[], timeoutMs = CLI_TIMEOUT_MS) {
   delete env.MERIDIAN_MASTER; // Every run names its master, or none on purpose.
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
+  // Decoded as a stream: a pipe read can end inside a character, and decoding each read alone
+  // would turn its halves into two replacement characters.
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (output.stdout += chunk));
+  child.stderr.on('data', (chunk: string) => (output.stderr += chunk));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const ended = new Promise<CliResult>((resolve) => {
     child.once('close', (code, signal) => {

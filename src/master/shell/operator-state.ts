@@ -7,15 +7,15 @@
  * repeated field left out, times as `TimeInfo` (`{"nanoseconds": ...}`), and resources in the
  * endpoint format (the pre-refinement `role`/`reservation` beside the `reservations` stack).
  *
- * GET_STATE must answer within a second on 20,000 agents and 200,000 tasks, some 220 MB. So
- * (1) what several parts need — what each agent and framework uses and is offered — is gathered
- * in one pass over tasks, executors and offers (`ClusterUsage`) as the records' own resource
- * lists, summed with a fast path for plain scalars; (2) from one request to the next nearly all
- * of the answer is the same, so `OperatorStateWriter` keeps what it wrote with what it was made
- * of, judged by identity (the core replaces a record's info, resources and lists rather than
- * editing them, and changes a task only in its state and statuses): each task's text, each
- * framework's task lists encoded, agents and frameworks as text in encoded blocks; (3) the answer
- * is a list of Buffers, never one string, since V8 caps a string at about 512 MB.
+ * GET_STATE must answer within a second on 20,000 agents and 200,000 tasks, some 220 MB. From
+ * one request to the next nearly all of it is the same, so `OperatorStateWriter` keeps what it
+ * wrote with what it was made of, judged by identity (the core replaces a record's info,
+ * resources and lists rather than editing them, changes a task only in its state and statuses,
+ * and counts each framework's task changes): each framework's task lists encoded, agents and
+ * frameworks as text in parts (record, what it uses, what it is offered) and in blocks. What an
+ * agent uses is told changed as the v0 writer tells it (usage-sources.ts); sums take a fast path
+ * for plain scalars. The answer is a list of pieces, never one string, since V8 caps a string at
+ * about 512 MB.
  */
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Resource, Task, TaskStatus } from '../../api/mesos.js';
 import { isTerminalTaskState } from '../../api/mesos.js';
@@ -25,7 +25,7 @@ import type { AgentId, OfferId } from '../../common/ids.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord } from '../core/state.js';
 import type { MasterIdentity } from './state-json.js';
-import { AgentTaskVersions, agentSources, agentUsedLists, Dependencies, seeAgentUsage, type AgentSources } from './usage-sources.js';
+import { AgentTaskVersions, agentSources, agentUsedLists, changedAgentParts, Dependencies, type AgentParts, type AgentSources } from './usage-sources.js';
 
 /** Capabilities every Meridian agent has (mesos.proto `AgentInfo.Capability`). */
 const AGENT_CAPABILITIES = '[{"type":"MULTI_ROLE"},{"type":"HIERARCHICAL_ROLE"},{"type":"RESERVATION_REFINEMENT"}]';
@@ -286,12 +286,9 @@ export function frameworkInfoMessage(info: FrameworkInfo): FrameworkInfo {
 }
 
 /** An agent's text in three parts, each with what it was made of (see `agentJson`). */
-interface AgentText {
-  record: unknown[];
+interface AgentText extends AgentParts {
   head: string;
-  usedBy: unknown[];
   used: string;
-  offeredBy: unknown[];
   offered: string;
   json: string;
 }
@@ -511,19 +508,8 @@ export class OperatorStateWriter {
    */
   private agentJson(agent: AgentRecord, sources: AgentSources): string {
     const kept = this.agentTexts.get(agent);
-    const record = new Dependencies(kept?.record);
-    record.see(agent.info);
-    record.see(agent.total);
-    record.see(agent.connectionId !== null);
-    record.see(agent.version);
-    record.see(agent.remoteIp);
-    record.see(agent.registeredAtMs);
-    record.see(agent.reregisteredAtMs);
-    const usedBy = new Dependencies(kept?.usedBy);
-    seeAgentUsage(usedBy, agent, this.agentTaskVersions, sources);
-    const offeredBy = new Dependencies(kept?.offeredBy);
-    for (const offerId of agent.offers) offeredBy.see(this.core.offers.get(offerId)?.resources);
-    const [recordChanged, usedChanged, offeredChanged] = [record.changed(), usedBy.changed(), offeredBy.changed()];
+    const changed = changedAgentParts(this.core, agent, kept, this.agentTaskVersions, sources);
+    const [recordChanged, usedChanged, offeredChanged] = [changed.record, changed.usedBy, changed.offeredBy];
     if (kept && recordChanged === null && usedChanged === null && offeredChanged === null) return kept.json;
     const head = kept && recordChanged === null ? kept.head : this.agentHead(agent);
     const used = kept && usedChanged === null ? kept.used

@@ -21,7 +21,7 @@ import type { Resource, Task, TaskStatus } from '../../api/mesos.js';
 import { addAll } from '../../allocator/resource-math.js';
 import { completedTaskRole, taskJson } from '../../api/v0-json.js';
 import { JsonChunks } from './operator-state.js';
-import { AgentTaskVersions, agentSources, agentUsedLists, Dependencies, seeAgentUsage, type AgentSources } from './usage-sources.js';
+import { AgentTaskVersions, agentSources, agentUsedLists, changedAgentParts, Dependencies, type AgentParts, type AgentSources } from './usage-sources.js';
 import type { AgentId } from '../../common/ids.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord } from '../core/state.js';
@@ -133,12 +133,9 @@ interface AgentTemplate {
 /** Field name → its value's JSON, encoded. */
 type FieldBytes = Record<string, Buffer>;
 
-interface AgentEntry {
-  record: unknown[];
+interface AgentEntry extends AgentParts {
   template: AgentTemplate;
-  usedBy: unknown[];
   used: FieldBytes;
-  offeredBy: unknown[];
   offered: FieldBytes;
   /** The agent's JSON in pieces: the template's pieces with the values between them. */
   parts: Buffer[];
@@ -367,19 +364,8 @@ export class MasterStateWriter {
    */
   private agentEntry(agent: AgentRecord, sources: AgentSources): AgentEntry {
     const cached = this.agents.get(agent);
-    const record = new Dependencies(cached?.record);
-    record.see(agent.info);
-    record.see(agent.total);
-    record.see(agent.version);
-    record.see(agent.remoteIp);
-    record.see(agent.connectionId !== null);
-    record.see(agent.registeredAtMs);
-    record.see(agent.reregisteredAtMs);
-    const usedBy = new Dependencies(cached?.usedBy);
-    seeAgentUsage(usedBy, agent, this.agentTaskVersions, sources);
-    const offeredBy = new Dependencies(cached?.offeredBy);
-    for (const offerId of agent.offers) offeredBy.see(this.core.offers.get(offerId)?.resources);
-    const [recordChanged, usedChanged, offeredChanged] = [record.changed(), usedBy.changed(), offeredBy.changed()];
+    const changed = changedAgentParts(this.core, agent, cached, this.agentTaskVersions, sources);
+    const [recordChanged, usedChanged, offeredChanged] = [changed.record, changed.usedBy, changed.offeredBy];
     if (cached && recordChanged === null && usedChanged === null && offeredChanged === null) return cached;
     this.misses.agents++;
     const nothing = { used: [], offered: [] };

@@ -133,3 +133,33 @@ export function agentUsedLists(
   for (const [framework, executor] of sources.executors.get(agent.id) ?? []) lists.push(executorResources(framework, executor));
   return lists;
 }
+
+/** What an agent's text was made of, in three parts: its own record, what it uses, what it is offered. */
+export interface AgentParts {
+  record: unknown[];
+  usedBy: unknown[];
+  offeredBy: unknown[];
+}
+
+/**
+ * Which parts of an agent's text changed since `kept` was made (null for one that did not): its
+ * record (the core replaces its info and total rather than editing them), its usage (see
+ * `seeAgentUsage`), its offers' resources. Both writers cut an agent's text the same way.
+ */
+export function changedAgentParts(
+  core: MasterCore, agent: AgentRecord, kept: AgentParts | undefined, versions: AgentTaskVersions, sources: AgentSources,
+): { record: unknown[] | null; usedBy: unknown[] | null; offeredBy: unknown[] | null } {
+  const record = new Dependencies(kept?.record);
+  record.see(agent.info);
+  record.see(agent.total);
+  record.see(agent.version);
+  record.see(agent.remoteIp);
+  record.see(agent.connectionId !== null);
+  record.see(agent.registeredAtMs);
+  record.see(agent.reregisteredAtMs);
+  const usedBy = new Dependencies(kept?.usedBy);
+  seeAgentUsage(usedBy, agent, versions, sources);
+  const offeredBy = new Dependencies(kept?.offeredBy);
+  for (const offerId of agent.offers) offeredBy.see(core.offers.get(offerId)?.resources);
+  return { record: record.changed(), usedBy: usedBy.changed(), offeredBy: offeredBy.changed() };
+}
