@@ -12,6 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Simulator } from '../../src/sim/simulator.js';
+import type { JsonPieces } from '../../src/common/http/mesos-http.js';
 import type { MasterCore } from '../../src/master/core/master-core.js';
 import type { FrameworkRecord } from '../../src/master/core/state.js';
 import { JsonChunks, OperatorStateWriter } from '../../src/master/shell/operator-state.js';
@@ -22,12 +23,18 @@ const STEPS = 4_000;
 const CHECK_EVERY = 20;
 const IDENTITY: MasterIdentity = { version: '1.11.0', buildDate: '', startTimeMs: 0, electedTimeMs: 0, pid: 'master@sim:5050', hostname: 'sim', flags: {} };
 
+/** An answer's text; its stated length must be its length in bytes (it is the Content-Length). */
+const text = ({ pieces, bytes }: JsonPieces): string => {
+  const joined = Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece)));
+  assert.equal(joined.length, bytes, 'the stated length is the bytes sent');
+  return joined.toString('utf8');
+};
 const v1State = (writer: OperatorStateWriter): string => {
   const out = new JsonChunks();
   writer.writeState(out);
-  return Buffer.concat(out.end()).toString('utf8');
+  return text(out.answer());
 };
-const v0State = (writer: MasterStateWriter, nowMs: number): string => Buffer.concat(writer.state(IDENTITY, nowMs)).toString('utf8');
+const v0State = (writer: MasterStateWriter, nowMs: number): string => text(writer.state(IDENTITY, nowMs));
 
 /** What the writers read of a framework's tasks, flattened: tasks by identity, and what the core changes in place. */
 function taskFacts(framework: FrameworkRecord): unknown[] {

@@ -125,11 +125,23 @@ interface Block {
  * every block changes between answers, and encoding each anew made tens of megabytes of Buffers
  * per answer, which, as external memory, started a full garbage collection every few answers.
  */
-class BlockCache {
+export class BlockCache {
   private blocks: Block[] = [];
 
   /** Writes the items `"key":[…]` (nothing for none); false when there were none. */
   writeList(out: JsonChunks, key: string, texts: readonly string[]): boolean {
+    if (texts.length === 0) {
+      this.blocks.length = 0;
+      return false;
+    }
+    out.push(`"${key}":[`);
+    this.writeItems(out, texts);
+    out.push(']');
+    return true;
+  }
+
+  /** Writes the items joined by commas. */
+  writeItems(out: JsonChunks, texts: readonly string[]): void {
     const count = Math.ceil(texts.length / ITEMS_PER_BLOCK);
     for (let block = 0; block < count; block++) {
       const slice = texts.slice(block * ITEMS_PER_BLOCK, (block + 1) * ITEMS_PER_BLOCK);
@@ -142,13 +154,11 @@ class BlockCache {
         kept.buffer = Buffer.from(kept.text as string, 'utf8');
         kept.text = null;
       }
-      out.push(block === 0 ? `"${key}":[` : ',');
+      if (block > 0) out.push(',');
       if (kept.buffer) out.pushBuffer(kept.buffer);
       else out.pushKeptText(kept.text as string, kept.bytes);
     }
     this.blocks.length = count;
-    if (count > 0) out.push(']');
-    return count > 0;
   }
 }
 

@@ -4,14 +4,14 @@
  * builders in state-json.ts would.
  *
  * A cluster of 20,000 agents and 200,000 tasks is over 150 MB of JSON, and from one request to
- * the next nearly all of it is the same. So the writer keeps what it wrote, encoded (outside the
- * JS heap): each framework's task lists (each task's JSON a view into its list), each agent's JSON
- * in pieces (its record, what it uses, what it is offered) and blocks of agents, each framework
- * header and offer — together with what each was made of, and writes it again while that is
- * unchanged. "Unchanged" is judged by identity: the core replaces a record's info, resources,
- * roles and capabilities instead of editing them, and a task changes only in its state and its
- * statuses (pushed, or the oldest dropped). Checking costs a walk over the tasks; an answer is
- * then mostly cached Buffers handed to the socket as they are.
+ * the next nearly all of it is the same. So the writer keeps what it wrote: each framework's task
+ * lists encoded (each task's JSON a view into its list), each agent's JSON in pieces (its record,
+ * what it uses, what it is offered) and in blocks of agents (text until a block lasts an answer,
+ * see BlockCache), each framework header and offer — together with what each was made of, and
+ * writes it again while that is unchanged. "Unchanged" is judged by identity: the core replaces a
+ * record's info, resources, roles and capabilities instead of editing them, a task changes only
+ * in its state and its statuses (pushed, or the oldest dropped), and a framework counts changes to
+ * its tasks. An answer is then mostly kept pieces handed to the socket as they are.
  *
  * What has never been written (a master's first answer) is written by `prepare` a slice at a time
  * between turns of the event loop, so that the master keeps serving meanwhile; the answer itself
@@ -20,8 +20,9 @@
 import type { Resource, Task, TaskStatus } from '../../api/mesos.js';
 import { addAll } from '../../allocator/resource-math.js';
 import { completedTaskRole, taskJson } from '../../api/v0-json.js';
-import { JsonChunks } from './operator-state.js';
+import { BlockCache, JsonChunks } from './operator-state.js';
 import { AgentTaskVersions, agentSources, agentUsedLists, changedAgentParts, Dependencies, type AgentParts, type AgentSources } from './usage-sources.js';
+import type { JsonPieces } from '../../common/http/mesos-http.js';
 import type { AgentId } from '../../common/ids.js';
 import type { MasterCore } from '../core/master-core.js';
 import type { AgentRecord, FrameworkRecord, OfferRecord } from '../core/state.js';
@@ -32,8 +33,6 @@ import {
   type TasksQuery, recoveredAgentsJson,
 } from './state-json.js';
 
-/** Agents per cached block of `slaves`. */
-const AGENTS_PER_BLOCK = 256;
 /** `prepare` works at most this long before it lets the master's event loop run. */
 const PREPARE_SLICE_MS = 20;
 
@@ -91,20 +90,15 @@ function encodeList(tasks: readonly TaskEntry[]): Buffer {
   return buffer;
 }
 
-/** Buffers joined by commas, in one new Buffer. */
+/** Buffers joined by commas, copied into one new Buffer. */
 function joinWithCommas(parts: readonly Buffer[]): Buffer {
-  return joinGroupsWithCommas(parts.map((part) => [part]));
-}
-
-/** Groups of buffers (each group one item) joined by commas, copied into one new Buffer. */
-function joinGroupsWithCommas(groups: ReadonlyArray<readonly Buffer[]>): Buffer {
-  let length = Math.max(0, groups.length - 1);
-  for (const group of groups) for (const part of group) length += part.length;
+  let length = Math.max(0, parts.length - 1);
+  for (const part of parts) length += part.length;
   const joined = Buffer.allocUnsafe(length);
   let offset = 0;
-  groups.forEach((group, index) => {
+  parts.forEach((part, index) => {
     if (index > 0) joined[offset++] = COMMA;
-    for (const part of group) offset += part.copy(joined, offset);
+    offset += part.copy(joined, offset);
   });
   return joined;
 }
@@ -126,25 +120,20 @@ interface ListEntry {
  * at every allocation.
  */
 interface AgentTemplate {
-  pieces: Buffer[];
+  pieces: string[];
   gaps: string[];
 }
 
-/** Field name → its value's JSON, encoded. */
-type FieldBytes = Record<string, Buffer>;
+/** Field name → its value's JSON. */
+type FieldTexts = Record<string, string>;
 
 interface AgentEntry extends AgentParts {
   template: AgentTemplate;
-  used: FieldBytes;
-  offered: FieldBytes;
-  /** The agent's JSON in pieces: the template's pieces with the values between them. */
-  parts: Buffer[];
+  used: FieldTexts;
+  offered: FieldTexts;
+  /** The agent's JSON: the template's pieces with the values between them. */
+  json: string;
   summary: Record<string, unknown> | null;
-}
-
-interface AgentBlock {
-  entries: AgentEntry[];
-  buffer: Buffer;
 }
 
 interface HeaderEntry {
@@ -158,10 +147,10 @@ interface UsedEntry {
   used: Resource[];
 }
 
-const fieldBytes = (fields: Record<string, unknown>): FieldBytes => {
-  const bytes: FieldBytes = {};
-  for (const [name, value] of Object.entries(fields)) bytes[name] = Buffer.from(JSON.stringify(value), 'utf8');
-  return bytes;
+const fieldTexts = (fields: Record<string, unknown>): FieldTexts => {
+  const texts: FieldTexts = {};
+  for (const [name, value] of Object.entries(fields)) texts[name] = JSON.stringify(value);
+  return texts;
 };
 
 /** The fields of an agent's JSON that depend on what it uses or has on offer. */
@@ -169,7 +158,7 @@ const AGENT_USAGE_FIELDS = new Set(Object.keys({ ...agentUsedSummary([]), ...age
 
 /** Cuts an agent's JSON (built with nothing used or offered) at the fields that depend on usage. */
 function agentTemplate(agent: Record<string, unknown>): AgentTemplate {
-  const pieces: Buffer[] = [];
+  const pieces: string[] = [];
   const gaps: string[] = [];
   let piece = '{';
   let first = true;
@@ -177,26 +166,21 @@ function agentTemplate(agent: Record<string, unknown>): AgentTemplate {
     piece += `${first ? '' : ','}${JSON.stringify(name)}:`;
     first = false;
     if (AGENT_USAGE_FIELDS.has(name)) {
-      pieces.push(Buffer.from(piece, 'utf8'));
+      pieces.push(piece);
       gaps.push(name);
       piece = '';
     } else {
       piece += JSON.stringify(value);
     }
   }
-  pieces.push(Buffer.from(`${piece}}`, 'utf8'));
+  pieces.push(`${piece}}`);
   return { pieces, gaps };
 }
 
-function fillTemplate(template: AgentTemplate, values: FieldBytes): Buffer[] {
-  const parts: Buffer[] = [template.pieces[0] as Buffer];
-  for (let i = 0; i < template.gaps.length; i++) parts.push(values[template.gaps[i] as string] as Buffer, template.pieces[i + 1] as Buffer);
-  return parts;
-}
-
-/** Agents' JSON joined by commas, copied into one new Buffer. */
-function joinAgents(entries: readonly AgentEntry[]): Buffer {
-  return joinGroupsWithCommas(entries.map((entry) => entry.parts));
+function fillTemplate(template: AgentTemplate, values: FieldTexts): string {
+  let json = template.pieces[0] as string;
+  for (let i = 0; i < template.gaps.length; i++) json += (values[template.gaps[i] as string] as string) + (template.pieces[i + 1] as string);
+  return json;
 }
 
 /** How many texts each cache had to make anew, for tests and profiles. */
@@ -235,7 +219,8 @@ export class MasterStateWriter {
   private readonly tasks = new WeakMap<Task, TaskEntry>();
   private readonly taskLists = new WeakMap<object, ListEntry>();
   private readonly agents = new WeakMap<AgentRecord, AgentEntry>();
-  private agentBlocks: AgentBlock[] = [];
+  /** Agents' JSON in blocks, kept between answers (see BlockCache). */
+  private readonly agentBlocks = new BlockCache();
   private readonly frameworkHeaders = new WeakMap<FrameworkRecord, HeaderEntry>();
   private readonly frameworksUsed = new WeakMap<FrameworkRecord, UsedEntry>();
   private readonly offers = new WeakMap<OfferRecord, string>();
@@ -280,7 +265,7 @@ export class MasterStateWriter {
     }
   }
 
-  state(identity: MasterIdentity, nowMs: number): Buffer[] {
+  state(identity: MasterIdentity, nowMs: number): JsonPieces {
     this.answer++;
     const core = this.core;
     this.refreshTaskLists();
@@ -293,11 +278,11 @@ export class MasterStateWriter {
     out.push('],"completed_frameworks":[');
     this.writeFrameworks(out, core.completedFrameworks, false, null);
     out.push('],"orphan_tasks":[],"unregistered_frameworks":[]}');
-    return out.end();
+    return out.answer();
   }
 
   /** `/master/frameworks`, or one framework's entry when `frameworkId` is given. */
-  frameworks(nowMs: number, frameworkId?: string): Buffer[] {
+  frameworks(nowMs: number, frameworkId?: string): JsonPieces {
     this.answer++;
     const core = this.core;
     const pick = (framework: FrameworkRecord) => frameworkId === undefined || framework.id === frameworkId;
@@ -307,21 +292,21 @@ export class MasterStateWriter {
     out.push('],"completed_frameworks":[');
     this.writeFrameworks(out, core.completedFrameworks.filter(pick), false, null);
     out.push('],"unregistered_frameworks":[]}');
-    return out.end();
+    return out.answer();
   }
 
   /** `/master/slaves`, or one agent's entry when `agentId` is given. */
-  slaves(agentId?: string): Buffer[] {
+  slaves(agentId?: string): JsonPieces {
     this.answer++;
     this.refreshTaskLists();
     const out = new JsonChunks();
     out.push('{"slaves":[');
     this.writeAgents(out, agentId ?? null);
     out.push(`],"recovered_slaves":${JSON.stringify(recoveredAgentsJson(this.core, agentId))}}`);
-    return out.end();
+    return out.answer();
   }
 
-  stateSummary(identity: MasterIdentity): Buffer[] {
+  stateSummary(identity: MasterIdentity): JsonPieces {
     this.answer++;
     this.refreshTaskLists();
     const sources = agentSources(this.core);
@@ -335,16 +320,16 @@ export class MasterStateWriter {
     });
     const out = new JsonChunks();
     out.push(JSON.stringify(summary));
-    return out.end();
+    return out.answer();
   }
 
-  tasksPage(query: TasksQuery): Buffer[] {
+  tasksPage(query: TasksQuery): JsonPieces {
     const page = masterTasksJson(this.core, query, (task, role) => this.taskBytes(task, role)).tasks as Buffer[];
     const out = new JsonChunks();
     out.push('{"tasks":[');
     out.pushBuffer(joinWithCommas(page));
     out.push(']}');
-    return out.end();
+    return out.answer();
   }
 
   // -------------------------------------------------------------- agents
@@ -373,14 +358,14 @@ export class MasterStateWriter {
     let used = cached?.used;
     if (!used || usedChanged !== null) {
       const resources = this.agentUsed(agent, sources);
-      used = fieldBytes({ ...agentUsedSummary(resources), ...agentUsedFull(resources) });
+      used = fieldTexts({ ...agentUsedSummary(resources), ...agentUsedFull(resources) });
     }
     let offered = cached?.offered;
     if (!offered || offeredChanged !== null) {
       const resources = this.core.offeredResourcesOf(agent.id);
-      offered = fieldBytes({ ...agentOfferedSummary(resources), ...agentOfferedFull(resources) });
+      offered = fieldTexts({ ...agentOfferedSummary(resources), ...agentOfferedFull(resources) });
     }
-    const parts = fillTemplate(template, { ...used, ...offered });
+    const json = fillTemplate(template, { ...used, ...offered });
     const entry: AgentEntry = {
       record: recordChanged ?? cached?.record ?? [],
       template,
@@ -388,7 +373,7 @@ export class MasterStateWriter {
       used,
       offeredBy: offeredChanged ?? cached?.offeredBy ?? [],
       offered,
-      parts,
+      json,
       summary: null,
     };
     this.agents.set(agent, entry);
@@ -399,26 +384,12 @@ export class MasterStateWriter {
     const sources = agentSources(this.core);
     if (onlyId !== null) {
       const agent = this.core.agents.get(onlyId as AgentId);
-      if (agent) out.pushBuffer(joinAgents([this.agentEntry(agent, sources)]));
+      if (agent) out.push(this.agentEntry(agent, sources).json);
       return;
     }
-    const blocks: AgentBlock[] = [];
-    let entries: AgentEntry[] = [];
-    const closeBlock = () => {
-      const previous = this.agentBlocks[blocks.length];
-      const same = previous !== undefined && previous.entries.length === entries.length && previous.entries.every((entry, i) => entry === entries[i]);
-      const block = same ? previous : { entries, buffer: joinAgents(entries) };
-      if (blocks.length > 0) out.push(',');
-      out.pushBuffer(block.buffer);
-      blocks.push(block);
-      entries = [];
-    };
-    for (const agent of this.core.agents.values()) {
-      entries.push(this.agentEntry(agent, sources));
-      if (entries.length === AGENTS_PER_BLOCK) closeBlock();
-    }
-    if (entries.length > 0) closeBlock();
-    this.agentBlocks = blocks;
+    const texts: string[] = [];
+    for (const agent of this.core.agents.values()) texts.push(this.agentEntry(agent, sources).json);
+    this.agentBlocks.writeItems(out, texts);
     this.agentTaskVersions.prune(this.core);
   }
 

@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Offer, TaskState } from '../../../src/api/mesos.js';
+import type { JsonPieces } from '../../../src/common/http/mesos-http.js';
 import type { AgentId, FrameworkId } from '../../../src/common/ids.js';
 import { parseResourcesText } from '../../../src/common/resources/parse.js';
 import { MASTER_FLAGS } from '../../../src/master/shell/flags.js';
@@ -27,7 +28,12 @@ const IDENTITY: MasterIdentity = {
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const text = (buffers: Buffer[]) => Buffer.concat(buffers).toString('utf8');
+/** An answer's text; its stated length must be its length in bytes (it is the Content-Length). */
+const text = ({ pieces, bytes }: JsonPieces): string => {
+  const joined = Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece)));
+  assert.equal(joined.length, bytes, 'the stated length is the bytes sent');
+  return joined.toString('utf8');
+};
 
 /** Every answer of the writer equals JSON.stringify of its builder. */
 function assertWriterMatches(h: Harness, writer: MasterStateWriter, why: string): void {
@@ -322,4 +328,17 @@ test('/master/roles: roles with frameworks, weights or quota, with what is alloc
 test('flags are printed as Mesos prints them: every flag with a value, durations in Mesos units', () => {
   const texts = flagTexts(MASTER_FLAGS, { port: 0, allocation_interval: 100, offer_timeout: 60_000, agent_ping_timeout: 1500, hostname: 'h', weights: undefined });
   assert.deepEqual(texts, { port: '0', hostname: 'h', allocation_interval: '100ms', offer_timeout: '1mins', agent_ping_timeout: '1500ms' });
+});
+
+test('names outside ASCII: an answer\'s stated length is its length in bytes, for kept text and kept Buffers alike', () => {
+  const h = new Harness();
+  h.addAgent('cpus:4;mem:1024', 'hôte-✓-日本');
+  h.subscribe('cadre-é', { role: 'eng' });
+  h.allocate();
+  const writer = new MasterStateWriter(h.core);
+  for (let answer = 0; answer < 3; answer++) {
+    // The first answer sends the agents' block as text, the next ones as the Buffer it became.
+    assert.equal(text(writer.state(IDENTITY, h.nowMs)), JSON.stringify(masterStateJson(h.core, IDENTITY, h.nowMs)), `answer ${answer}`);
+    assert.equal(text(writer.slaves()), JSON.stringify(masterSlavesJson(h.core)), `slaves, answer ${answer}`);
+  }
 });
