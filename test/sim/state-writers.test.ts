@@ -12,10 +12,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Simulator } from '../../src/sim/simulator.js';
-import type { JsonPieces } from '../../src/common/http/mesos-http.js';
 import type { MasterCore } from '../../src/master/core/master-core.js';
 import type { FrameworkRecord } from '../../src/master/core/state.js';
-import { JsonChunks, OperatorStateWriter } from '../../src/master/shell/operator-state.js';
+import { JsonChunks } from '../../src/master/shell/json-pieces.js';
+import { OperatorStateWriter } from '../../src/master/shell/operator-state.js';
+import { answerText } from '../unit/master/harness.js';
 import { MasterStateWriter } from '../../src/master/shell/state-writer.js';
 import type { MasterIdentity } from '../../src/master/shell/state-json.js';
 
@@ -23,18 +24,12 @@ const STEPS = 4_000;
 const CHECK_EVERY = 20;
 const IDENTITY: MasterIdentity = { version: '1.11.0', buildDate: '', startTimeMs: 0, electedTimeMs: 0, pid: 'master@sim:5050', hostname: 'sim', flags: {} };
 
-/** An answer's text; its stated length must be its length in bytes (it is the Content-Length). */
-const text = ({ pieces, bytes }: JsonPieces): string => {
-  const joined = Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece)));
-  assert.equal(joined.length, bytes, 'the stated length is the bytes sent');
-  return joined.toString('utf8');
-};
 const v1State = (writer: OperatorStateWriter): string => {
   const out = new JsonChunks();
   writer.writeState(out);
-  return text(out.answer());
+  return answerText(out.answer());
 };
-const v0State = (writer: MasterStateWriter, nowMs: number): string => text(writer.state(IDENTITY, nowMs));
+const v0State = (writer: MasterStateWriter, nowMs: number): string => answerText(writer.state(IDENTITY, nowMs));
 
 /** What the writers read of a framework's tasks, flattened: tasks by identity, and what the core changes in place. */
 function taskFacts(framework: FrameworkRecord): unknown[] {

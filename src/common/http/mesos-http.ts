@@ -90,8 +90,7 @@ class PieceStream extends Readable {
  * Sends JSON in pieces with its length: large answers are never one string (V8 caps a string's
  * length) and never copied into one Buffer.
  */
-export function sendJsonPieces(reply: FastifyReply, answer: JsonPieces | readonly Buffer[]): FastifyReply {
-  const { pieces, bytes } = 'pieces' in answer ? answer : { pieces: answer, bytes: answer.reduce((sum, buffer) => sum + buffer.length, 0) };
+export function sendJsonPieces(reply: FastifyReply, { pieces, bytes }: JsonPieces): FastifyReply {
   reply.header('content-type', 'application/json').header('content-length', bytes);
   return reply.send(pieces.length === 1 && typeof pieces[0] !== 'string' ? pieces[0] : new PieceStream(pieces));
 }

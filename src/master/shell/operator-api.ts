@@ -24,7 +24,8 @@ import { applyQuotaUpdate, checkQuotaConfigs, quotaStatus } from '../core/quota-
 import type { GoneAgentsStore } from './gone-agents-store.js';
 import type { MasterShell } from './master-shell.js';
 import type { OperatorEvents } from './operator-events.js';
-import { getMaster, getRoles, type JsonChunks, type OperatorStateWriter } from './operator-state.js';
+import type { JsonChunks } from './json-pieces.js';
+import { getMaster, getRoles, type OperatorStateWriter } from './operator-state.js';
 import type { QuotaStore } from './quota-store.js';
 import type { MasterIdentity } from './state-json.js';
 import { MESOS_VERSION, versionJson } from './version.js';

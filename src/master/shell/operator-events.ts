@@ -15,7 +15,8 @@ import type { MasterCore } from '../core/master-core.js';
 import type { StateChange } from '../core/types.js';
 import type { StateObserver } from './master-shell.js';
 import type { MasterShellMetrics } from './metrics.js';
-import { frameworkInfoMessage, JsonChunks, type OperatorStateWriter } from './operator-state.js';
+import { JsonChunks } from './json-pieces.js';
+import { frameworkInfoMessage, type OperatorStateWriter } from './operator-state.js';
 
 /** Unsent bytes of events a subscriber may fall behind by (beyond its first snapshot) before it is cut off. */
 export const OPERATOR_EVENT_BACKLOG_BYTES_MAX = 16 * 1024 * 1024;

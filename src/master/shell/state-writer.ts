@@ -20,7 +20,7 @@
 import type { Resource, Task, TaskStatus } from '../../api/mesos.js';
 import { addAll } from '../../allocator/resource-math.js';
 import { completedTaskRole, taskJson } from '../../api/v0-json.js';
-import { BlockCache, JsonChunks } from './operator-state.js';
+import { BlockCache, JsonChunks } from './json-pieces.js';
 import { AgentTaskVersions, agentSources, agentUsedLists, changedAgentParts, Dependencies, type AgentParts, type AgentSources } from './usage-sources.js';
 import type { JsonPieces } from '../../common/http/mesos-http.js';
 import type { AgentId } from '../../common/ids.js';
@@ -349,8 +349,7 @@ export class MasterStateWriter {
    */
   private agentEntry(agent: AgentRecord, sources: AgentSources): AgentEntry {
     const cached = this.agents.get(agent);
-    const changed = changedAgentParts(this.core, agent, cached, this.agentTaskVersions, sources);
-    const [recordChanged, usedChanged, offeredChanged] = [changed.record, changed.usedBy, changed.offeredBy];
+    const { record: recordChanged, usedBy: usedChanged, offeredBy: offeredChanged } = changedAgentParts(this.core, agent, cached, this.agentTaskVersions, sources);
     if (cached && recordChanged === null && usedChanged === null && offeredChanged === null) return cached;
     this.misses.agents++;
     const nothing = { used: [], offered: [] };

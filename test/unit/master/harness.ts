@@ -3,12 +3,14 @@
  * MasterCore with a manual clock and collects the effects instead of performing them, so tests
  * read as scripts of what a framework and an agent say and what the master answers.
  */
+import assert from 'node:assert/strict';
 import type { AgentEvent, AgentSubscribe } from '../../../src/api/agent-link/messages.js';
 import type { Offer, Resource, TaskInfo, TaskState, TaskStatus } from '../../../src/api/mesos.js';
 import type { SchedulerCall } from '../../../src/api/scheduler/calls.js';
 import type { SchedulerEvent } from '../../../src/api/scheduler/events.js';
 import type { Allocator } from '../../../src/allocator/allocator.js';
 import { DrfAllocator } from '../../../src/allocator/drf-allocator.js';
+import type { JsonPieces } from '../../../src/common/http/mesos-http.js';
 import type { AgentId, FrameworkId } from '../../../src/common/ids.js';
 import { parseResourcesText } from '../../../src/common/resources/parse.js';
 import { SeededRng } from '../../../src/common/rng.js';
@@ -141,4 +143,11 @@ export function updatesIn(effects: Effect[]): TaskStatus[] {
 
 export function scalar(resources: Array<{ name: string; scalar?: { value: number } }>, name: string): number {
   return resources.filter((r) => r.name === name).reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
+}
+
+/** An answer's text; its stated length must be its length in bytes (it is the Content-Length). */
+export function answerText({ pieces, bytes }: JsonPieces): string {
+  const joined = Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece)));
+  assert.equal(joined.length, bytes, 'the stated length is the bytes sent');
+  return joined.toString('utf8');
 }

@@ -22,9 +22,10 @@ import { MasterShell } from '../../../src/master/shell/master-shell.js';
 import { masterMetricsSnapshot } from '../../../src/master/shell/metrics.js';
 import { OperatorApi } from '../../../src/master/shell/operator-api.js';
 import { OperatorEvents } from '../../../src/master/shell/operator-events.js';
-import { getRoles, JsonChunks, OperatorStateWriter } from '../../../src/master/shell/operator-state.js';
+import { JsonChunks } from '../../../src/master/shell/json-pieces.js';
+import { getRoles, OperatorStateWriter } from '../../../src/master/shell/operator-state.js';
 import { WeightsStore } from '../../../src/master/shell/weights-store.js';
-import { Harness, makeCore, parseSimple } from './harness.js';
+import { answerText, Harness, makeCore, parseSimple } from './harness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meridian-operator-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -294,7 +295,7 @@ test('GET_STATE, GET_AGENTS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS and GET_RO
   const written = (write: (out: JsonChunks) => void): Json => {
     const out = new JsonChunks();
     write(out);
-    return JSON.parse(Buffer.concat(out.end()).toString('utf8')) as Json;
+    return JSON.parse(answerText(out.answer())) as Json;
   };
   const state = await answer(app, { type: 'GET_STATE' });
   assert.deepEqual(state.get_state, written((out) => writer.writeState(out)));

@@ -14,9 +14,10 @@ import fc from 'fast-check';
 import { addAll, toEndpointFormat } from '../../../src/allocator/resource-math.js';
 import type { MasterCore } from '../../../src/master/core/master-core.js';
 import {
-  getMaster, getRoles, JsonChunks, OperatorStateWriter, sumResources,
+  getMaster, getRoles, OperatorStateWriter, sumResources,
 } from '../../../src/master/shell/operator-state.js';
-import { Harness, parseSimple } from './harness.js';
+import { JsonChunks } from '../../../src/master/shell/json-pieces.js';
+import { answerText, Harness, parseSimple } from './harness.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -24,7 +25,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 function parsed(write: (out: JsonChunks) => void): Json {
   const out = new JsonChunks();
   write(out);
-  return JSON.parse(Buffer.concat(out.end()).toString('utf8')) as Json;
+  return JSON.parse(answerText(out.answer())) as Json;
 }
 const getState = (core: MasterCore, writer = new OperatorStateWriter(core)) => parsed((out) => writer.writeState(out));
 const getAgents = (core: MasterCore) => parsed((out) => new OperatorStateWriter(core).writeAgents(out));

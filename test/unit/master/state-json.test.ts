@@ -10,7 +10,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Offer, TaskState } from '../../../src/api/mesos.js';
-import type { JsonPieces } from '../../../src/common/http/mesos-http.js';
 import type { AgentId, FrameworkId } from '../../../src/common/ids.js';
 import { parseResourcesText } from '../../../src/common/resources/parse.js';
 import { MASTER_FLAGS } from '../../../src/master/shell/flags.js';
@@ -19,7 +18,7 @@ import {
   type MasterIdentity, type TasksQuery,
 } from '../../../src/master/shell/state-json.js';
 import { MasterStateWriter } from '../../../src/master/shell/state-writer.js';
-import { Harness, parseSimple } from './harness.js';
+import { answerText, Harness, parseSimple } from './harness.js';
 
 const IDENTITY: MasterIdentity = {
   version: '1.11.0', buildDate: '', startTimeMs: 1_000_000, electedTimeMs: 1_000_000, pid: 'master@127.0.0.1:5050', hostname: 'm1',
@@ -28,12 +27,7 @@ const IDENTITY: MasterIdentity = {
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** An answer's text; its stated length must be its length in bytes (it is the Content-Length). */
-const text = ({ pieces, bytes }: JsonPieces): string => {
-  const joined = Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece)));
-  assert.equal(joined.length, bytes, 'the stated length is the bytes sent');
-  return joined.toString('utf8');
-};
+const text = answerText;
 
 /** Every answer of the writer equals JSON.stringify of its builder. */
 function assertWriterMatches(h: Harness, writer: MasterStateWriter, why: string): void {
